@@ -1,0 +1,601 @@
+//! Runs a program the way a careful reader would watch it.
+//!
+//! Every example is run — by `cargo xtask run-all` and by the tests — through [`Spec`]:
+//!
+//! - in a process group of its own, so that a timeout or Ctrl-C kills the program *and every
+//!   process it started* with one `killpg`;
+//! - with a deadline: a program that hangs is killed and reported as [`Status::TimedOut`];
+//! - with its output captured (stdout and stderr apart, or merged in the order it was written);
+//! - and checked afterwards: a process of its group still running (or a zombie) once the program
+//!   has exited is a defect; it is killed, reaped and reported in [`Outcome::leftovers`].
+//!
+//! For the last point the calling process becomes a *child subreaper* (Linux): orphans of the
+//! program are re-parented to it instead of to PID 1, so that it can reap them.
+//!
+//! [`example`] is the shortcut the tests use: a [`Spec`] for an example binary at the small time
+//! scale of the tests.
+#![deny(clippy::unwrap_used)]
+
+use std::ffi::OsStr;
+use std::io::{self, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// The time scale (`EXAMPLES_TIME_SCALE`) that tests run the examples at, unless the
+/// environment sets one.
+pub const TEST_TIME_SCALE: &str = "0.05";
+
+/// How long a test lets an example run before it is killed and the test fails.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How often a waiting loop looks again.
+const POLL: Duration = Duration::from_millis(5);
+
+/// What to run, and how to watch it.
+#[derive(Debug)]
+pub struct Spec {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+    merge_output: bool,
+}
+
+/// A test's view of an example binary: [`TEST_TIME_SCALE`] (unless `EXAMPLES_TIME_SCALE` is
+/// already set), [`TEST_TIMEOUT`], stdout and stderr apart.
+///
+/// ```ignore
+/// // in an integration test of the package that owns the binary s05-lock:
+/// let out = harness::example(env!("CARGO_BIN_EXE_s05-lock")).run_ok();
+/// assert!(out.stdout.contains("2000000"));
+/// ```
+pub fn example(binary: impl AsRef<OsStr>) -> Spec {
+    let mut spec = Spec::new(binary).timeout(TEST_TIMEOUT);
+    if std::env::var_os(pace::ENV).is_none() {
+        spec = spec.env(pace::ENV, TEST_TIME_SCALE);
+    }
+    spec
+}
+
+impl Spec {
+    /// Runs `program` with stdin closed, a 60 s timeout and stdout and stderr captured apart.
+    pub fn new(program: impl AsRef<OsStr>) -> Self {
+        Spec {
+            command: Command::new(program),
+            stdin: None,
+            timeout: TEST_TIMEOUT,
+            merge_output: false,
+        }
+    }
+
+    /// Adds one argument.
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Sets an environment variable for the program.
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Runs the program in `dir`.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// Feeds `input` to the program's stdin, then closes it.
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Kills the program (its whole process group) once it has run this long.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Captures stderr into the same stream as stdout, in the order the program wrote them.
+    pub fn merge_output(mut self, merge: bool) -> Self {
+        self.merge_output = merge;
+        self
+    }
+
+    /// The program's name, for messages.
+    pub fn program(&self) -> String {
+        self.command.get_program().to_string_lossy().into_owned()
+    }
+
+    /// Starts the program in a new process group.
+    pub fn spawn(mut self) -> io::Result<Running> {
+        become_subreaper();
+        let program = self.program();
+        let (out_reader, out_writer) = io::pipe()?;
+        let err_pipe = if self.merge_output {
+            self.command.stderr(out_writer.try_clone()?);
+            None
+        } else {
+            let (reader, writer) = io::pipe()?;
+            self.command.stderr(writer);
+            Some(reader)
+        };
+        self.command
+            .stdout(out_writer)
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .process_group(0);
+        let started = Instant::now();
+        let mut child = self
+            .command
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot start {program}: {e}")))?;
+        // The pipes' write ends now live in the child only (the `Command` is dropped below), so
+        // the readers see end-of-file once the child and everything it started are gone.
+        drop(self.command);
+        let pgid = Pid::from_raw(child.id() as i32);
+        let feeder = match (self.stdin, child.stdin.take()) {
+            (Some(input), Some(mut pipe)) => Some(thread::spawn(move || {
+                // The program may exit without reading everything: that is not our error.
+                let _ = pipe.write_all(&input);
+            })),
+            _ => None,
+        };
+        Ok(Running {
+            program,
+            child,
+            pgid,
+            started,
+            deadline: started + self.timeout,
+            stdout: Collector::start(out_reader),
+            stderr: err_pipe.map(Collector::start),
+            feeder,
+        })
+    }
+
+    /// Runs the program to its end (or its timeout, or until `cancel` becomes true).
+    pub fn run_until(self, cancel: &AtomicBool) -> io::Result<Outcome> {
+        self.spawn()?.wait(cancel)
+    }
+
+    /// Runs the program and panics with everything it printed unless it exits with 0 within its
+    /// timeout and leaves nothing behind. For tests.
+    #[track_caller]
+    pub fn run_ok(self) -> Outcome {
+        let outcome = self.run();
+        if !outcome.success() {
+            panic!("{}", outcome.report());
+        }
+        outcome
+    }
+
+    /// Runs the program to its end or its timeout; panics only if it cannot be started. For
+    /// tests that expect a failure.
+    #[track_caller]
+    pub fn run(self) -> Outcome {
+        let program = self.program();
+        match self.run_until(&AtomicBool::new(false)) {
+            Ok(outcome) => outcome,
+            Err(e) => panic!("running {program}: {e}"),
+        }
+    }
+}
+
+/// A program started by [`Spec::spawn`].
+#[derive(Debug)]
+pub struct Running {
+    program: String,
+    child: Child,
+    pgid: Pid,
+    started: Instant,
+    deadline: Instant,
+    stdout: Collector,
+    stderr: Option<Collector>,
+    feeder: Option<JoinHandle<()>>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The program exited with this code.
+    Exited(i32),
+    /// The program was killed by this signal (not by us).
+    Signaled(i32),
+    /// The program ran past its timeout; its process group was killed.
+    TimedOut,
+    /// The run was cancelled (Ctrl-C); its process group was killed.
+    Cancelled,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The program as it was started.
+    pub program: String,
+    /// How it ended.
+    pub status: Status,
+    /// Its stdout (with stderr, when merged), decoded lossily.
+    pub stdout: String,
+    /// Its stderr, when not merged.
+    pub stderr: String,
+    /// Wall time from start to exit.
+    pub elapsed: Duration,
+    /// Processes of its group found after the program had exited (`pid command`), killed and
+    /// reaped by us: a program must wait for its children.
+    pub leftovers: Vec<String>,
+}
+
+impl Running {
+    /// The program's pid, which is also its process group id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` to the program's whole process group.
+    pub fn signal(&self, signal: Signal) -> io::Result<()> {
+        killpg(self.pgid, signal).map_err(io::Error::from)
+    }
+
+    /// Waits until a line of the program's stdout satisfies `wanted` and returns it, or `None`
+    /// when the program exits or `timeout` passes first.
+    pub fn wait_for_line(
+        &mut self,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Option<String> {
+        let until = Instant::now() + timeout;
+        loop {
+            let text = self.stdout.text();
+            // Only complete lines count: a line still being written may be cut.
+            if let Some(line) = text
+                .split_inclusive('\n')
+                .filter(|l| l.ends_with('\n'))
+                .map(str::trim_end)
+                .find(|l| wanted(l))
+            {
+                return Some(line.to_string());
+            }
+            if Instant::now() >= until || !matches!(self.child.try_wait(), Ok(None)) {
+                return None;
+            }
+            thread::sleep(POLL);
+        }
+    }
+
+    /// Waits for the program to exit, kills its group at the deadline or when `cancel` becomes
+    /// true, then sweeps the group for leftovers and collects the output.
+    pub fn wait(mut self, cancel: &AtomicBool) -> io::Result<Outcome> {
+        let status = loop {
+            if let Some(exit) = self.child.try_wait()? {
+                break exited(exit);
+            }
+            let stop = if cancel.load(Ordering::SeqCst) {
+                Some(Status::Cancelled)
+            } else if Instant::now() >= self.deadline {
+                Some(Status::TimedOut)
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                // The group may already be empty but for the leader: ESRCH is fine then.
+                let _ = killpg(self.pgid, Signal::SIGKILL);
+                self.child.wait()?;
+                break stop;
+            }
+            thread::sleep(POLL);
+        };
+        let elapsed = self.started.elapsed();
+        let mut leftovers = sweep(self.pgid);
+        if matches!(status, Status::TimedOut | Status::Cancelled) {
+            // We killed them ourselves; they are reported through the status.
+            leftovers.clear();
+        }
+        if let Some(feeder) = self.feeder.take() {
+            let _ = feeder.join();
+        }
+        Ok(Outcome {
+            program: self.program,
+            status,
+            stdout: self.stdout.finish(),
+            stderr: self.stderr.map(Collector::finish).unwrap_or_default(),
+            elapsed,
+            leftovers,
+        })
+    }
+}
+
+fn exited(status: ExitStatus) -> Status {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Status::Exited(code),
+        (None, Some(signal)) => Status::Signaled(signal),
+        (None, None) => Status::Exited(-1),
+    }
+}
+
+/// Kills and reaps whatever is left of process group `pgid`, returning what was found.
+fn sweep(pgid: Pid) -> Vec<String> {
+    if killpg(pgid, None).is_err() {
+        return Vec::new();
+    }
+    let found = members(pgid);
+    let _ = killpg(pgid, Signal::SIGKILL);
+    reap(pgid);
+    if found.is_empty() {
+        vec!["(a process of the group; /proc could not name it)".to_string()]
+    } else {
+        found
+    }
+}
+
+/// Reaps the group's processes that were re-parented to us (we are a subreaper), for up to 5 s.
+fn reap(pgid: Pid) {
+    use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+    let until = Instant::now() + Duration::from_secs(5);
+    while killpg(pgid, None).is_ok() && Instant::now() < until {
+        match waitid(Id::PGid(pgid), WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG) {
+            Ok(WaitStatus::StillAlive) => thread::sleep(POLL),
+            Ok(_) => {}
+            // Not our children: init will reap them once they die.
+            Err(_) => thread::sleep(POLL),
+        }
+    }
+}
+
+/// The processes of group `pgid`, as `pid command` (Linux: from /proc; elsewhere empty).
+fn members(pgid: Pid) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+        let Some((head, tail)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let mut fields = tail.split_whitespace();
+        let state = fields.next().unwrap_or("?");
+        let pgrp = fields.nth(1).and_then(|f| f.parse::<i32>().ok());
+        if pgrp == Some(pgid.as_raw()) {
+            let (pid, comm) = head.split_once(" (").unwrap_or((head, ""));
+            let zombie = if state == "Z" { " (zombie)" } else { "" };
+            found.push(format!("{pid} {comm}{zombie}"));
+        }
+    }
+    found
+}
+
+/// Makes this process the reaper of its descendants' orphans (Linux; once per process).
+fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            if let Err(e) = nix::sys::prctl::set_child_subreaper(true) {
+                eprintln!("harness: cannot become a child subreaper ({e}); orphans go to init");
+            }
+        });
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, keeping everything read so far.
+#[derive(Debug)]
+struct Collector {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    thread: JoinHandle<()>,
+}
+
+impl Collector {
+    fn start(mut pipe: io::PipeReader) -> Self {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buffer);
+        let thread = thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend_from_slice(&chunk[..n]);
+            }
+        });
+        Collector { buffer, thread }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_owned()
+    }
+
+    /// Everything read, once the pipe is at its end — or after 5 s, should a process outside
+    /// the group still hold the pipe open.
+    fn finish(self) -> String {
+        let until = Instant::now() + Duration::from_secs(5);
+        while !self.thread.is_finished() && Instant::now() < until {
+            thread::sleep(POLL);
+        }
+        self.text()
+    }
+}
+
+impl Outcome {
+    /// Exited with code 0 and left nothing behind.
+    pub fn success(&self) -> bool {
+        self.status == Status::Exited(0) && self.leftovers.is_empty()
+    }
+
+    /// One word for a summary table.
+    pub fn verdict(&self) -> String {
+        match self.status {
+            Status::Exited(0) if self.leftovers.is_empty() => "ok".into(),
+            Status::Exited(0) => "LEFTOVERS".into(),
+            Status::Exited(code) => format!("FAILED ({code})"),
+            Status::Signaled(signal) => format!("KILLED (signal {signal})"),
+            Status::TimedOut => "TIMED OUT".into(),
+            Status::Cancelled => "CANCELLED".into(),
+        }
+    }
+
+    /// Everything about the run, for a failure message.
+    pub fn report(&self) -> String {
+        let mut text = format!(
+            "{} → {} after {:.2} s\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.program,
+            self.verdict(),
+            self.elapsed.as_secs_f64(),
+            self.stdout,
+            self.stderr
+        );
+        if !self.leftovers.is_empty() {
+            text.push_str("\n--- left running after it exited (killed) ---\n");
+            text.push_str(&self.leftovers.join("\n"));
+        }
+        text
+    }
+
+    /// The stdout lines, trimmed of their line ends.
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// Panics (with the whole output) unless each of `expected` occurs in stdout, in this order,
+    /// each after the previous one. Returns `self` for chaining.
+    #[track_caller]
+    pub fn assert_in_order(&self, expected: &[&str]) -> &Self {
+        let mut from = 0;
+        for want in expected {
+            match self.stdout[from..].find(want) {
+                Some(at) => from += at + want.len(),
+                None => panic!(
+                    "expected {want:?} after position {from} of the output, in the order {expected:?}\n{}",
+                    self.report()
+                ),
+            }
+        }
+        self
+    }
+
+    /// How many times `needle` occurs in stdout.
+    pub fn count(&self, needle: &str) -> usize {
+        self.stdout.matches(needle).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Spec {
+        Spec::new("sh").arg("-c").arg(script)
+    }
+
+    #[test]
+    fn captures_output_and_exit_code() {
+        let out = sh("echo out; echo err >&2; exit 3").run();
+        assert_eq!(out.status, Status::Exited(3));
+        assert_eq!(out.stdout, "out\n");
+        assert_eq!(out.stderr, "err\n");
+        assert!(!out.success());
+    }
+
+    #[test]
+    fn merges_output_in_order_and_feeds_stdin() {
+        let out = sh("read line; echo \"got $line\"; echo two >&2; echo three")
+            .stdin("hello\n")
+            .merge_output(true)
+            .run_ok();
+        assert_eq!(out.stdout, "got hello\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn a_hanging_program_is_killed_with_its_children_at_its_timeout() {
+        let dir = std::env::temp_dir().join(format!("harness-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let pids = dir.join("pids");
+        let script = format!(
+            "sleep 1000 & echo $! > {p}; sleep 1000 & echo $! >> {p}; echo started; wait",
+            p = pids.display()
+        );
+        let started = Instant::now();
+        let out = sh(&script).timeout(Duration::from_millis(500)).run();
+        assert_eq!(out.status, Status::TimedOut);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the kill took too long"
+        );
+        assert!(out.stdout.contains("started"), "{}", out.report());
+        let children = std::fs::read_to_string(&pids).expect("the script wrote its children");
+        for pid in children.split_whitespace() {
+            let pid = Pid::from_raw(pid.parse().expect("a pid"));
+            assert!(
+                nix::sys::signal::kill(pid, None).is_err(),
+                "child {pid} of the timed-out program is still alive"
+            );
+        }
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
+    fn a_process_left_running_is_reported_killed_and_reaped() {
+        let out = sh("sleep 1000 & echo $!").run();
+        assert_eq!(out.status, Status::Exited(0));
+        assert!(!out.success());
+        assert_eq!(out.leftovers.len(), 1, "{}", out.report());
+        assert!(out.leftovers[0].contains("sleep"), "{:?}", out.leftovers);
+        let pid: i32 = out.stdout.trim().parse().expect("the script printed a pid");
+        assert!(nix::sys::signal::kill(Pid::from_raw(pid), None).is_err());
+    }
+
+    #[test]
+    fn cancel_kills_the_group() {
+        let cancel = AtomicBool::new(false);
+        let running = sh("echo ready; sleep 1000")
+            .timeout(Duration::from_secs(60))
+            .spawn()
+            .expect("sh starts");
+        thread::scope(|s| {
+            let waiter = s.spawn(|| running.wait(&cancel).expect("wait"));
+            cancel.store(true, Ordering::SeqCst);
+            let out = waiter.join().expect("waiter");
+            assert_eq!(out.status, Status::Cancelled);
+        });
+    }
+
+    #[test]
+    fn waits_for_a_line() {
+        let mut running = sh("echo 'listening on 127.0.0.1:4242'; sleep 1000")
+            .spawn()
+            .expect("sh starts");
+        let line = running.wait_for_line(Duration::from_secs(10), |l| l.contains("127.0.0.1:"));
+        assert_eq!(line.as_deref(), Some("listening on 127.0.0.1:4242"));
+        running.signal(Signal::SIGTERM).expect("signal");
+        let out = running.wait(&AtomicBool::new(false)).expect("wait");
+        assert_eq!(out.status, Status::Signaled(Signal::SIGTERM as i32));
+    }
+}
