@@ -1,0 +1,193 @@
+//! The catalog: every example program, the single source of truth.
+//!
+//! `cargo xtask list`, `run`, `run-all`, the README's table and the consistency tests all read
+//! this list. Each entry names the binary, its package, the section of the notes it mirrors, what
+//! it shows, and how it runs unattended. Entries may stand in any order here: [`in_notes_order`]
+//! sorts them by the section number in their names (`s09-1-…` is §9.1), keeping this order within
+//! a section.
+
+/// One example program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Example {
+    /// The binary's name, `s<section>-<slug>`.
+    pub name: &'static str,
+    /// The package that owns it.
+    pub package: &'static str,
+    /// The section of the notes, `§5 线程锁`.
+    pub section: &'static str,
+    /// What it shows, in one line.
+    pub summary: &'static str,
+    /// How it runs unattended.
+    pub run: Run,
+    /// About how long its paced sleeps take at time scale 1, in seconds; its timeout under
+    /// run-all grows with it.
+    pub paced_secs: u32,
+    /// It must run alone: it measures time, or needs a fixed resource.
+    pub alone: bool,
+}
+
+/// How an example runs without a reader at the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    /// As is, stdin closed.
+    Plain,
+    /// With these arguments.
+    Args(&'static [&'static str]),
+    /// With this text typed at its prompt.
+    Stdin(&'static str),
+    /// A server: started with `--port 0`; once it prints the `127.0.0.1:PORT` it listens on,
+    /// `client` runs against it (`--port PORT`, `stdin` typed at its prompt); then the server is
+    /// stopped with SIGTERM and must exit 0.
+    Server {
+        client: &'static str,
+        stdin: &'static str,
+    },
+    /// A client: `server` is started first, as for [`Run::Server`].
+    Client {
+        server: &'static str,
+        stdin: &'static str,
+    },
+}
+
+const THREADS: &str = "examples-threads";
+
+/// An example that runs as is, quickly, alongside the others.
+const fn ex(
+    name: &'static str,
+    package: &'static str,
+    section: &'static str,
+    summary: &'static str,
+) -> Example {
+    Example {
+        name,
+        package,
+        section,
+        summary,
+        run: Run::Plain,
+        paced_secs: 0,
+        alone: false,
+    }
+}
+
+impl Example {
+    /// Its paced sleeps take about `secs` seconds at time scale 1.
+    const fn paced(mut self, secs: u32) -> Self {
+        self.paced_secs = secs;
+        self
+    }
+
+    /// It runs unattended this way.
+    #[allow(dead_code)]
+    const fn run(mut self, run: Run) -> Self {
+        self.run = run;
+        self
+    }
+
+    /// It must run alone.
+    #[allow(dead_code)]
+    const fn alone(mut self) -> Self {
+        self.alone = true;
+        self
+    }
+}
+
+/// Every example. Add a line here when you add a binary; the tests check both ways.
+pub const CATALOG: &[Example] = &[
+    // ── examples-threads ──────────────────────────────────────────────────────────────────
+    ex(
+        "s02-1-start-join",
+        THREADS,
+        "§2.1 线程常见方法",
+        "t.start() returns at once; t.join() waits until the thread has finished",
+    )
+    .paced(1),
+    ex(
+        "s02-1-daemon",
+        THREADS,
+        "§2.1 线程常见方法",
+        "a thread nobody joins is cut off when main returns (a daemon); a joined one finishes",
+    )
+    .paced(1),
+];
+
+/// The catalog in the notes' order: by section number, then as listed.
+pub fn in_notes_order() -> Vec<&'static Example> {
+    let mut all: Vec<&Example> = CATALOG.iter().collect();
+    all.sort_by_key(|e| section_numbers(e.name));
+    all
+}
+
+/// The section numbers a name starts with: `s09-1-fork` → `[9, 1]`, `s11-server` → `[11]`.
+pub fn section_numbers(name: &str) -> Vec<u32> {
+    name.strip_prefix('s')
+        .unwrap_or(name)
+        .split('-')
+        .map_while(|part| part.parse().ok())
+        .collect()
+}
+
+/// The example called `name`.
+pub fn find(name: &str) -> Option<&'static Example> {
+    CATALOG.iter().find(|e| e.name == name)
+}
+
+/// The catalog's names closest to `name`: those containing it or contained in it, then those
+/// within a small edit distance; best first, at most five.
+pub fn closest(name: &str) -> Vec<&'static str> {
+    let mut scored: Vec<(usize, &'static str)> = CATALOG
+        .iter()
+        .filter_map(|e| {
+            let distance = edit_distance(name, e.name);
+            let related = e.name.contains(name) || name.contains(e.name);
+            (related || distance <= (name.chars().count() / 3).max(2)).then_some((distance, e.name))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(5).map(|(_, n)| n).collect()
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_to_sections() {
+        assert_eq!(section_numbers("s02-1-start-join"), vec![2, 1]);
+        assert_eq!(section_numbers("s02-thread-vs-process"), vec![2]);
+        assert_eq!(section_numbers("s11-server"), vec![11]);
+        assert_eq!(section_numbers("s11-3-singleton-module"), vec![11, 3]);
+    }
+
+    #[test]
+    fn closest_names_suggest_the_intended_one() {
+        assert_eq!(
+            closest("s02-1-start-jion").first(),
+            Some(&"s02-1-start-join")
+        );
+        assert!(closest("daemon").contains(&"s02-1-daemon"));
+        assert!(closest("zzzzzzzzzzzzzzzz").is_empty());
+    }
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("锁", "线程锁"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}

@@ -1,0 +1,184 @@
+//! `cargo xtask`: list, run and check the examples. See `cargo xtask help`.
+
+use std::os::unix::process::CommandExt;
+use std::process::ExitCode;
+
+use xtask::catalog::{self, Example};
+use xtask::runall::{self, Options};
+use xtask::workspace;
+
+const USAGE: &str = "\
+cargo xtask <command>
+
+  list                       the examples, in the order of the notes
+  run NAME [-- ARGS…]        build and run one example by its binary name
+  run-all [FILTER…]          build every example, run them all, print a summary
+      --time-scale X         scale every sleep by X (default: $EXAMPLES_TIME_SCALE, else 1.0)
+  readme [--check]           write the catalog's table into README.md (or check it is current)
+  help                       this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("list") => list(),
+        Some("run") => run(&args[1..]),
+        Some("run-all") => run_all(&args[1..]),
+        Some("readme") => readme(&args[1..]),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            0
+        }
+        Some(other) => usage_error(&format!("unknown command `{other}`")),
+        None => usage_error("no command given"),
+    };
+    ExitCode::from(code)
+}
+
+fn usage_error(message: &str) -> u8 {
+    eprint!("error: {message}\n\n{USAGE}");
+    2
+}
+
+fn list() -> u8 {
+    let mut rows = vec![[
+        "section".to_string(),
+        "example".to_string(),
+        "package".to_string(),
+        "what it shows".to_string(),
+    ]];
+    for e in catalog::in_notes_order() {
+        rows.push([
+            e.section.into(),
+            e.name.into(),
+            e.package.into(),
+            e.summary.into(),
+        ]);
+    }
+    print!("{}", runall::table(&rows));
+    0
+}
+
+fn run(args: &[String]) -> u8 {
+    let Some(name) = args.first() else {
+        return usage_error("`run` needs the name of an example (see `cargo xtask list`)");
+    };
+    let Some(example) = catalog::find(name) else {
+        return unknown_example(name);
+    };
+    let rest = match args.get(1).map(String::as_str) {
+        None => &args[1..],
+        Some("--") => &args[2..],
+        Some(other) => {
+            return usage_error(&format!(
+                "put the example's arguments after `--`, not `{other}`"
+            ));
+        }
+    };
+    exec_example(example, rest)
+}
+
+fn unknown_example(name: &str) -> u8 {
+    let closest = catalog::closest(name);
+    if closest.is_empty() {
+        eprintln!("error: there is no example `{name}`; `cargo xtask list` shows them all");
+    } else {
+        eprintln!(
+            "error: there is no example `{name}`; the closest: {}",
+            closest.join(", ")
+        );
+    }
+    2
+}
+
+/// Replaces this process with `cargo run -p PACKAGE --bin NAME -- ARGS`, so that the example
+/// owns the terminal: its prompt, its Ctrl-C, its exit code.
+fn exec_example(example: &Example, args: &[String]) -> u8 {
+    let error = workspace::cargo()
+        .args([
+            "run",
+            "--package",
+            example.package,
+            "--bin",
+            example.name,
+            "--",
+        ])
+        .args(args)
+        .exec();
+    eprintln!("error: cannot run cargo: {error}");
+    1
+}
+
+fn run_all(args: &[String]) -> u8 {
+    let mut scale = std::env::var(pace::ENV).ok();
+    let mut filters = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--time-scale" {
+            scale = rest.next().cloned();
+            if scale.is_none() {
+                return usage_error("--time-scale needs a value");
+            }
+        } else if let Some(value) = arg.strip_prefix("--time-scale=") {
+            scale = Some(value.to_string());
+        } else if arg.starts_with('-') {
+            return usage_error(&format!("unknown option `{arg}`"));
+        } else {
+            filters.push(arg.clone());
+        }
+    }
+    let scale = match scale {
+        None => 1.0,
+        Some(text) => match pace::parse(&text) {
+            Some(scale) => scale,
+            None => {
+                return usage_error(&format!(
+                    "the time scale must be a number ≥ 0, not `{text}`"
+                ));
+            }
+        },
+    };
+    match runall::run_all(&Options { scale, filters }) {
+        Ok(code) => u8::try_from(code).unwrap_or(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+fn readme(args: &[String]) -> u8 {
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => return usage_error("`readme` takes only --check"),
+    };
+    let path = workspace::root().join("README.md");
+    let current = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            return 1;
+        }
+    };
+    let wanted = match workspace::readme_with_table(&current, &workspace::readme_table()) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if wanted == current {
+        println!("README.md's table matches the catalog");
+        0
+    } else if check {
+        eprintln!("README.md's table differs from the catalog: run `cargo xtask readme`");
+        1
+    } else if let Err(e) = std::fs::write(&path, wanted) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        1
+    } else {
+        println!("wrote the catalog's table into README.md");
+        0
+    }
+}

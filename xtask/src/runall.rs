@@ -1,0 +1,466 @@
+//! `cargo xtask run-all`: build every example in one cargo invocation, run them, report.
+//!
+//! Examples that may share the machine run together, each on a thread of ours, so the whole run
+//! takes about as long as the slowest of them; those marked `alone` in the catalog run afterwards,
+//! one at a time. Each runs through [`harness`]: its own process group, its own timeout, its
+//! output kept together and printed under a heading when it ends, anything it leaves running
+//! reported as a failure. Ctrl-C kills every running example's process group and stops the run.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use harness::{Outcome, Spec};
+use nix::sys::signal::Signal;
+
+use crate::catalog::{self, Example, Run};
+use crate::workspace;
+
+/// Every timeout is at least this long: building nothing, starting, printing.
+const GRACE: Duration = Duration::from_secs(30);
+
+/// Set by Ctrl-C (SIGINT) or SIGTERM.
+static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// What the reader asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The time scale handed to every example (`EXAMPLES_TIME_SCALE`).
+    pub scale: f64,
+    /// Run only the examples whose names contain one of these (all when empty).
+    pub filters: Vec<String>,
+}
+
+/// How one example went.
+#[derive(Debug)]
+pub struct Report {
+    /// The example.
+    pub example: &'static Example,
+    /// Passed: exited 0, in time, leaving nothing behind.
+    pub ok: bool,
+    /// `ok`, `FAILED (1)`, `TIMED OUT`, …
+    pub verdict: String,
+    /// Wall time.
+    pub secs: f64,
+    /// Everything it printed (stdout and stderr merged), plus notes from the harness.
+    pub output: String,
+}
+
+/// The timeout of `example` at time scale `scale`.
+pub fn timeout(example: &Example, scale: f64) -> Duration {
+    GRACE + Duration::from_secs_f64(f64::from(example.paced_secs) * scale * 2.0)
+}
+
+/// Runs the chosen examples; returns the process exit code (0 all passed, 1 something failed,
+/// 130 interrupted).
+pub fn run_all(options: &Options) -> io::Result<i32> {
+    let chosen: Vec<&'static Example> = catalog::in_notes_order()
+        .into_iter()
+        .filter(|e| {
+            options.filters.is_empty()
+                || options.filters.iter().any(|f| e.name.contains(f.as_str()))
+        })
+        .collect();
+    if chosen.is_empty() {
+        eprintln!(
+            "no example matches {:?}; `cargo xtask list` shows them all",
+            options.filters
+        );
+        return Ok(2);
+    }
+
+    let packages: BTreeSet<&str> = chosen.iter().map(|e| e.package).collect();
+    println!(
+        "Building {} examples of {} …",
+        chosen.len(),
+        packages.iter().copied().collect::<Vec<_>>().join(", ")
+    );
+    let mut build = workspace::cargo();
+    build.args(["build", "--bins"]);
+    for package in &packages {
+        build.args(["--package", package]);
+    }
+    if !build.status()?.success() {
+        eprintln!("the build failed; nothing was run");
+        return Ok(1);
+    }
+    let target = workspace::target_dir()?;
+
+    signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGINT, 130, &CANCEL)?;
+    signal_hook::flag::register(signal_hook::consts::SIGINT, &CANCEL)?;
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, &CANCEL)?;
+
+    let shm_before = shm_entries();
+    let tree_before = tree_status();
+    let (together, alone): (Vec<&Example>, Vec<&Example>) =
+        chosen.iter().copied().partition(|e| !e.alone);
+    println!(
+        "Running {} examples together, then {} alone, at time scale {} (EXAMPLES_TIME_SCALE) …",
+        together.len(),
+        alone.len(),
+        options.scale
+    );
+    let started = Instant::now();
+    let total = chosen.len();
+    let mut reports: Vec<Report> = Vec::new();
+
+    thread::scope(|scope| {
+        let (done, finished) = mpsc::channel();
+        for example in &together {
+            let done = done.clone();
+            let target = &target;
+            scope.spawn(move || {
+                let _ = done.send(run_one(example, target, options.scale));
+            });
+        }
+        drop(done);
+        for report in finished {
+            print_report(reports.len() + 1, total, &report);
+            reports.push(report);
+        }
+    });
+    for example in alone {
+        if CANCEL.load(Ordering::SeqCst) {
+            break;
+        }
+        println!(
+            "[{}/{total}] {} runs alone …",
+            reports.len() + 1,
+            example.name
+        );
+        let report = run_one(example, &target, options.scale);
+        print_report(reports.len() + 1, total, &report);
+        reports.push(report);
+    }
+
+    let mut problems = Vec::new();
+    let shm_left: Vec<String> = shm_entries().difference(&shm_before).cloned().collect();
+    if !shm_left.is_empty() {
+        problems.push(format!("left in /dev/shm: {}", shm_left.join(", ")));
+    }
+    if let (Some(before), Some(after)) = (&tree_before, tree_status())
+        && &after != before
+    {
+        problems.push(format!(
+            "changed the repository's working tree (git status):\n{}",
+            after
+                .difference(before)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    print_summary(&chosen, &reports, started.elapsed(), &problems);
+
+    Ok(if CANCEL.load(Ordering::SeqCst) {
+        130
+    } else if reports.iter().all(|r| r.ok) && problems.is_empty() {
+        0
+    } else {
+        1
+    })
+}
+
+/// Runs one example as the catalog says, with its [`timeout`].
+pub fn run_one(example: &'static Example, target: &Path, scale: f64) -> Report {
+    run_one_within(example, target, scale, timeout(example, scale))
+}
+
+/// Runs one example as the catalog says, killing it after `limit`; never panics, every failure
+/// becomes a report. `target` is the target directory whose `debug/` holds the binaries.
+pub fn run_one_within(
+    example: &'static Example,
+    target: &Path,
+    scale: f64,
+    limit: Duration,
+) -> Report {
+    let started = Instant::now();
+    let result = match example.run {
+        Run::Plain => single(example.name, target, scale, limit, &[], None),
+        Run::Args(args) => single(example.name, target, scale, limit, args, None),
+        Run::Stdin(input) => single(example.name, target, scale, limit, &[], Some(input)),
+        Run::Server { client, stdin } => pair(target, scale, limit, example.name, client, stdin),
+        Run::Client { server, stdin } => pair(target, scale, limit, server, example.name, stdin),
+    };
+    let (ok, verdict, output) = match result {
+        Ok(parts) => parts,
+        Err(e) => (false, "ERROR".to_string(), format!("xtask: {e}\n")),
+    };
+    Report {
+        example,
+        ok,
+        verdict,
+        secs: started.elapsed().as_secs_f64(),
+        output,
+    }
+}
+
+type Parts = (bool, String, String);
+
+fn spec(target: &Path, name: &str, scale: f64, timeout: Duration) -> Spec {
+    Spec::new(bin(target, name))
+        .env(pace::ENV, scale.to_string())
+        .merge_output(true)
+        .timeout(timeout)
+}
+
+fn bin(target: &Path, name: &str) -> PathBuf {
+    target.join("debug").join(name)
+}
+
+fn single(
+    name: &str,
+    target: &Path,
+    scale: f64,
+    limit: Duration,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> io::Result<Parts> {
+    let mut spec = spec(target, name, scale, limit).args(args);
+    if let Some(input) = stdin {
+        spec = spec.stdin(input);
+    }
+    let outcome = spec.run_until(&CANCEL)?;
+    Ok((
+        outcome.success(),
+        outcome.verdict(),
+        with_leftovers(&outcome),
+    ))
+}
+
+/// A server and a scripted client session against it, on a port the server picks.
+fn pair(
+    target: &Path,
+    scale: f64,
+    limit: Duration,
+    server: &str,
+    client: &str,
+    input: &str,
+) -> io::Result<Parts> {
+    let mut running = spec(target, server, scale, limit)
+        .args(["--port", "0"])
+        .spawn()?;
+    let address = running.wait_for_line(GRACE, |line| line.contains("127.0.0.1:"));
+    let port = address.as_deref().and_then(port_in);
+    let client_outcome = match port {
+        Some(port) => Some(
+            spec(target, client, scale, limit)
+                .args(["--port", &port.to_string()])
+                .stdin(input)
+                .run_until(&CANCEL)?,
+        ),
+        None => None,
+    };
+    // A server stops on SIGTERM; one that already died gets nothing (ESRCH).
+    let _ = running.signal(Signal::SIGTERM);
+    let server_outcome = running.wait(&CANCEL)?;
+
+    let mut output = format!("$ {server} --port 0\n{}", with_leftovers(&server_outcome));
+    let (ok, verdict) = match (&client_outcome, port) {
+        (Some(client_outcome), Some(port)) => {
+            output.push_str(&format!(
+                "$ {client} --port {port}   # typing: {:?}\n{}",
+                input,
+                with_leftovers(client_outcome)
+            ));
+            let ok = server_outcome.success() && client_outcome.success();
+            let verdict = if ok {
+                "ok".to_string()
+            } else {
+                format!(
+                    "server {}, client {}",
+                    server_outcome.verdict(),
+                    client_outcome.verdict()
+                )
+            };
+            (ok, verdict)
+        }
+        _ => {
+            output.push_str("xtask: the server never printed the 127.0.0.1:PORT it listens on\n");
+            (
+                false,
+                format!("server {}, no address", server_outcome.verdict()),
+            )
+        }
+    };
+    Ok((ok, verdict, output))
+}
+
+/// The port of the first `127.0.0.1:PORT` in `line`.
+pub fn port_in(line: &str) -> Option<u16> {
+    let after = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn with_leftovers(outcome: &Outcome) -> String {
+    let mut text = outcome.stdout.clone();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if !outcome.leftovers.is_empty() {
+        text.push_str(&format!(
+            "xtask: still running after the program exited (now killed): {}\n",
+            outcome.leftovers.join(", ")
+        ));
+    }
+    text
+}
+
+fn print_report(index: usize, total: usize, report: &Report) {
+    let heading = format!(
+        "── [{index}/{total}] {} · {} · {} · {:.2} s ",
+        report.example.name, report.example.section, report.verdict, report.secs
+    );
+    let rule = "─".repeat(100usize.saturating_sub(width(&heading)));
+    println!("\n{heading}{rule}");
+    print!("{}", report.output);
+}
+
+fn print_summary(chosen: &[&Example], reports: &[Report], elapsed: Duration, problems: &[String]) {
+    println!("\n══ Summary ══");
+    let mut rows = vec![[
+        "example".to_string(),
+        "status".to_string(),
+        "seconds".to_string(),
+        "section".to_string(),
+    ]];
+    for example in chosen {
+        let row = match reports.iter().find(|r| r.example.name == example.name) {
+            Some(r) => [
+                r.example.name.into(),
+                r.verdict.clone(),
+                format!("{:.2}", r.secs),
+                r.example.section.into(),
+            ],
+            None => [
+                example.name.into(),
+                "NOT RUN".into(),
+                "-".into(),
+                example.section.into(),
+            ],
+        };
+        rows.push(row);
+    }
+    print!("{}", table(&rows));
+    let failed = reports.iter().filter(|r| !r.ok).count();
+    let not_run = chosen.len() - reports.len();
+    println!(
+        "{} passed, {failed} failed, {not_run} not run, in {:.1} s",
+        reports.len() - failed,
+        elapsed.as_secs_f64()
+    );
+    for problem in problems {
+        println!("problem: {problem}");
+    }
+    if CANCEL.load(Ordering::SeqCst) {
+        println!("interrupted: the running examples were killed with their process groups");
+    }
+}
+
+/// Rows as a text table, columns padded to their widest cell (CJK characters count two).
+pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let mut text = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            line.push_str(cell);
+            if i + 1 < N {
+                line.push_str(&" ".repeat(w - width(cell) + 2));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// Columns a string takes in a terminal: wide (CJK) characters count two.
+pub fn width(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            let c = c as u32;
+            let wide = (0x1100..=0x115F).contains(&c)
+                || (0x2E80..=0xA4CF).contains(&c)
+                || (0xAC00..=0xD7A3).contains(&c)
+                || (0xF900..=0xFAFF).contains(&c)
+                || (0xFE30..=0xFE4F).contains(&c)
+                || (0xFF00..=0xFF60).contains(&c)
+                || (0xFFE0..=0xFFE6).contains(&c);
+            if wide { 2 } else { 1 }
+        })
+        .sum()
+}
+
+/// The names in /dev/shm (empty where there is none).
+fn shm_entries() -> BTreeSet<String> {
+    std::fs::read_dir("/dev/shm")
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `git status --porcelain` of the repository, when git is there to ask.
+fn tree_status() -> Option<BTreeSet<String>> {
+    let output = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .current_dir(workspace::root())
+        .output()
+        .ok()?;
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_port_in_a_line() {
+        assert_eq!(port_in("服务端监听 127.0.0.1:8001"), Some(8001));
+        assert_eq!(port_in("listening on 127.0.0.1:40123 now"), Some(40123));
+        assert_eq!(port_in("listening on localhost"), None);
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns() {
+        assert_eq!(width("§5 线程锁"), 3 + 6);
+        let text = table(&[
+            ["线程".to_string(), "x".to_string()],
+            ["ab".to_string(), "y".to_string()],
+        ]);
+        assert_eq!(text, "线程  x\nab    y\n");
+    }
+
+    #[test]
+    fn timeouts_grow_with_the_paced_time_and_the_scale() {
+        let example = Example {
+            paced_secs: 0,
+            ..catalog::CATALOG[0]
+        };
+        let paced = Example {
+            paced_secs: 100,
+            ..example
+        };
+        assert_eq!(timeout(&example, 1.0), GRACE);
+        assert_eq!(timeout(&paced, 0.05), GRACE + Duration::from_secs(10));
+        assert_eq!(timeout(&paced, 1.0), GRACE + Duration::from_secs(200));
+    }
+}
