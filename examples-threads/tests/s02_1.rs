@@ -1,0 +1,36 @@
+//! §2.1 线程常见方法: start/join and daemon threads.
+
+use harness::example;
+
+#[test]
+fn start_returns_at_once_and_join_waits_for_the_task() {
+    let out = example(env!("CARGO_BIN_EXE_s02-1-start-join")).run_ok();
+    out.assert_in_order(&[
+        "t.start() 已返回",
+        "子线程已结束？false",
+        "子线程：开始执行任务",
+        "子线程：任务执行完毕",
+        "t.join() 已返回（Rust 的 join 还带回了任务的返回值）",
+    ]);
+}
+
+#[test]
+fn a_thread_nobody_joins_is_cut_off_without_cleaning_up() {
+    let out = example(env!("CARGO_BIN_EXE_s02-1-daemon")).run_ok();
+    out.assert_in_order(&[
+        "非守护线程：执行完毕",
+        "非守护线程：收尾工作",
+        "主线程：执行完毕",
+    ]);
+    let daemon_cleanups = out
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("守护线程：收尾工作"))
+        .count();
+    assert_eq!(
+        daemon_cleanups,
+        0,
+        "the daemon thread cleaned up:\n{}",
+        out.report()
+    );
+}
