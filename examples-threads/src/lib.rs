@@ -1,0 +1,7 @@
+//! Machinery the thread examples share — and that the async examples and the benchmarks reuse.
+//!
+//! - [`download`]: the download workload of §3 (下载视频) without the internet: a local HTTP
+//!   server that serves "videos" after a delay, and a blocking client.
+#![deny(clippy::unwrap_used)]
+
+pub mod download;
