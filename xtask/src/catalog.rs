@@ -50,6 +50,7 @@ pub enum Run {
 }
 
 const THREADS: &str = "examples-threads";
+const PROCESSES: &str = "examples-processes";
 
 /// An example that runs as is, quickly, alongside the others.
 const fn ex(
@@ -108,6 +109,27 @@ pub const CATALOG: &[Example] = &[
         "a thread nobody joins is cut off when main returns (a daemon); a joined one finishes",
     )
     .paced(1),
+    // ── examples-processes ────────────────────────────────────────────────────────────────
+    ex(
+        "s09-start-methods",
+        PROCESSES,
+        "§9 进程",
+        "one target under fork, spawn and forkserver: only the forked child sees the parent's global and open file",
+    ),
+    ex(
+        "s09-5-process-pool",
+        PROCESSES,
+        "§9.5 进程池",
+        "a pool of 4 worker processes runs 10 tasks; shutdown(wait) returns after all of them",
+    )
+    .paced(6),
+    ex(
+        "s09-5-pool-callback",
+        PROCESSES,
+        "§9.5 进程池",
+        "50 tasks; every done-callback runs in the main process, one at a time (about 100 s)",
+    )
+    .paced(105),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.

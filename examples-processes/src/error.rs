@@ -1,0 +1,109 @@
+//! The layer's errors: each says what failed and why, for a program's `main` to report.
+
+use std::fmt;
+use std::io;
+
+/// Something the process layer could not do.
+#[derive(Debug)]
+pub enum Error {
+    /// `init()` was not called at the top of `main`.
+    NotInitialized,
+    /// An OS call failed.
+    Io {
+        /// What we were doing.
+        context: String,
+        /// Why it failed.
+        source: io::Error,
+    },
+    /// A channel between processes failed (the other side is gone, or a message is garbled).
+    Channel {
+        /// What we were doing.
+        context: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A child process ended before it could receive its target.
+    ChildLost {
+        /// Its pid.
+        pid: i32,
+        /// How it ended.
+        detail: String,
+    },
+    /// `start()` on a process that was already started, or `join()` on one never started.
+    State(&'static str),
+}
+
+impl Error {
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn channel(context: impl Into<String>, detail: impl fmt::Display) -> Self {
+        Error::Channel {
+            context: context.into(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotInitialized => write!(
+                f,
+                "examples_processes::init() was not called: call it first thing in main \
+                 (it plays the part of `if __name__ == '__main__':`)"
+            ),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Channel { context, detail } => write!(f, "{context}: {detail}"),
+            Error::ChildLost { pid, detail } => write!(
+                f,
+                "child process {pid} ended before it received its target: {detail}"
+            ),
+            Error::State(what) => write!(f, "{what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Adds context to OS errors.
+pub(crate) trait Context<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for io::Result<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| Error::io(what(), e))
+    }
+}
+
+impl<T> Context<T> for nix::Result<T> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| Error::io(what(), io::Error::from(e)))
+    }
+}
+
+impl<T> Context<T> for std::result::Result<T, ipc_channel::IpcError> {
+    fn context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| match e {
+            ipc_channel::IpcError::Disconnected => {
+                Error::channel(what(), "the process on the other side is gone")
+            }
+            other => Error::channel(what(), other),
+        })
+    }
+}

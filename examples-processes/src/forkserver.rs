@@ -1,0 +1,103 @@
+//! The fork server: a single-threaded process that forks children on request.
+//!
+//! Python's forkserver start method starts one clean server process the first time it is needed;
+//! from then on the parent asks it for each new child. The server has run nothing but this loop,
+//! so its children inherit a clean, single-threaded state — unlike a fork of a parent that has
+//! threads, open files and held locks.
+//!
+//! Here the server is a fresh run of the program's executable (started by `init()` with the
+//! `forkserver` role). It waits, on one thread, for two kinds of events:
+//! - a [`ForkRequest`] from the parent: fork; the child connects back to the parent's one-shot
+//!   server as a spawned child would; the parent is told the pid;
+//! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
+//!   reap the child, tell the parent its exit code.
+//!
+//! When the parent drops its request channel, the server waits for its remaining children and
+//! exits.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use ipc_channel::ipc::{self, IpcReceiverSet, IpcSelectionResult, IpcSender};
+use nix::unistd::{ForkResult, Pid, fork};
+
+use crate::error::{Context, Error, Result};
+use crate::launch::{self, ChildEvent, Exit, ForkRequest, Hello};
+use crate::process::{state, wait_for_exit};
+
+/// Runs the fork server for the parent whose one-shot server is `parent`; never returns.
+pub(crate) fn serve(parent: String) -> ! {
+    let code = match run(parent) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("fork server {}: {e}", std::process::id());
+            1
+        }
+    };
+    let _ = std::io::stderr().flush();
+    std::process::exit(code)
+}
+
+fn run(parent: String) -> Result<()> {
+    let context = || "fork server: connecting to the parent".to_string();
+    let (requests_tx, requests) = ipc::channel::<ForkRequest>().context(context)?;
+    IpcSender::<Hello>::connect(parent)
+        .context(context)?
+        .send(Hello::ForkServer {
+            requests: requests_tx,
+        })
+        .context(context)?;
+
+    let mut set = IpcReceiverSet::new().context(|| "fork server: a receiver set".to_string())?;
+    let requests_id = set
+        .add(requests)
+        .context(|| "fork server: watching requests".to_string())?;
+    // sentinel id → (child, where to report it)
+    let mut children: HashMap<u64, (Pid, IpcSender<ChildEvent>)> = HashMap::new();
+    let mut open = true;
+    while open || !children.is_empty() {
+        let events = set
+            .select()
+            .context(|| "fork server: waiting for events".to_string())?;
+        for event in events {
+            match event {
+                IpcSelectionResult::MessageReceived(id, message) if id == requests_id => {
+                    let request: ForkRequest = message
+                        .to()
+                        .map_err(|e| Error::channel("fork server: reading a request", e))?;
+                    let (sentinel, watch) = ipc::channel::<()>()
+                        .context(|| "fork server: a sentinel channel".to_string())?;
+                    // SAFETY: the fork server is single-threaded (it runs only this loop), so the
+                    // child's copy of memory holds no lock of another thread. The child goes
+                    // straight into the spawn handshake and leaves through `_exit`.
+                    match unsafe { fork() }.context(|| "fork server: fork() failed".to_string())? {
+                        ForkResult::Child => {
+                            drop(watch);
+                            // Keep the sentinel open until this child exits.
+                            state().sentinels.push(sentinel.to_opaque());
+                            launch::child_main(request.server, Exit::Immediately)
+                        }
+                        ForkResult::Parent { child } => {
+                            drop(sentinel);
+                            let id = set
+                                .add(watch)
+                                .context(|| "fork server: watching a child".to_string())?;
+                            let _ = request.events.send(ChildEvent::Started(child.as_raw()));
+                            children.insert(id, (child, request.events));
+                        }
+                    }
+                }
+                IpcSelectionResult::ChannelClosed(id) if id == requests_id => open = false,
+                IpcSelectionResult::ChannelClosed(id) => {
+                    if let Some((child, events)) = children.remove(&id) {
+                        let code = wait_for_exit(child)?;
+                        // The parent may be gone already; nobody to tell then.
+                        let _ = events.send(ChildEvent::Exited(code));
+                    }
+                }
+                IpcSelectionResult::MessageReceived(..) => {}
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! How a child process comes to life with each start method, and how it hands its exit back.
+//!
+//! **fork** — [`start`] forks; the child runs the target directly and `_exit`s.
+//!
+//! **spawn** — the parent runs its own executable again with [`ROLE`] = `spawn` and [`SERVER`] =
+//! the name of an [`IpcOneShotServer`]. In that child, [`init`](crate::init) calls
+//! [`become_role_if_asked`], which connects back and sends a [`Hello`] carrying a channel; over
+//! it the parent sends a [`Header`] (which target, under what name) and then the arguments,
+//! typed as the target wants them. The child runs the target and exits.
+//!
+//! **forkserver** — the first such start runs the executable with [`ROLE`] = `forkserver` (see
+//! [`crate::forkserver`]); each later start sends it a [`ForkRequest`], it forks, and the fresh
+//! child goes through the same handshake as a spawned one.
+//!
+//! ipc-channel's `accept()` blocks forever when the child dies before connecting
+//! (servo/ipc-channel#201), so [`accept_watched`] accepts on a helper thread while the parent
+//! watches the child, and turns its death into [`Error::ChildLost`].
+
+use std::io::{self, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
+use nix::unistd::{ForkResult, Pid, fork};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Context, Error, Result};
+use crate::process::{self, ChildRecord, ForkServer, Identity, StartMethod, state};
+use crate::target::{self, Job, Target, Wire};
+
+/// The environment variable that tells a fresh run of the executable what it is for.
+pub(crate) const ROLE: &str = "EXAMPLES_MP_ROLE";
+/// The environment variable with the name of the parent's one-shot server.
+pub(crate) const SERVER: &str = "EXAMPLES_MP_SERVER";
+
+/// How long a parent waits for a new child to connect back before giving up on it.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A child's first message to its parent.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Hello {
+    /// A spawned or fork-served child, ready for its header.
+    Child { header: IpcSender<Header> },
+    /// A fork server, ready for requests.
+    ForkServer { requests: IpcSender<ForkRequest> },
+    /// Sent by the parent itself to end an `accept()` whose child died.
+    Abandoned,
+}
+
+/// What a new child is to do.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Header {
+    pub(crate) name: String,
+    pub(crate) class: String,
+    pub(crate) role: Role,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Role {
+    /// Run this registered target with the arguments that follow.
+    Process { target: String },
+    /// Be a worker of a process pool: receive jobs on the channel that follows.
+    PoolWorker,
+}
+
+/// A request to the fork server: fork a child that will connect to `server`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ForkRequest {
+    pub(crate) server: String,
+    pub(crate) events: IpcSender<ChildEvent>,
+}
+
+/// What the fork server tells a parent about the child it forked for it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum ChildEvent {
+    Started(i32),
+    Exited(i32),
+}
+
+/// Starts `target(args)` in a new process with the current start method.
+pub(crate) fn start<Args: Wire, R: Wire>(
+    target: Target<Args, R>,
+    args: Args,
+    identity: Identity,
+) -> Result<Arc<ChildRecord>> {
+    let method = {
+        let state = state();
+        if !state.initialized {
+            return Err(Error::NotInitialized);
+        }
+        state.method
+    };
+    let child = match method {
+        StartMethod::Fork => fork_child(target, args, identity)?,
+        StartMethod::Spawn => {
+            let role = Role::Process {
+                target: target.name().to_string(),
+            };
+            spawn_child(identity, role, Some(args))?.record
+        }
+        StartMethod::ForkServer => serve_child(target, args, identity)?,
+    };
+    state().children.push(Arc::clone(&child));
+    Ok(child)
+}
+
+/// The fork start method.
+fn fork_child<Args: Wire, R: Wire>(
+    target: Target<Args, R>,
+    args: Args,
+    identity: Identity,
+) -> Result<Arc<ChildRecord>> {
+    warn_if_threaded();
+    // Python flushes stdout and stderr before forking, so that the child does not print the
+    // parent's pending output a second time.
+    let _ = io::stdout().flush();
+    let _ = io::stderr().flush();
+    // Hold the locks a child may need while forking: then no other thread holds them in the
+    // child's copy of memory, where that thread does not exist to release them.
+    let mut state = state();
+    let stdout = io::stdout().lock();
+    let stderr = io::stderr().lock();
+    // SAFETY: fork() is unsafe because the child of a multithreaded process gets only the
+    // calling thread, and must not touch anything another thread held at that moment. The locks
+    // this layer and std's printing need are held by this thread across the fork (above), and
+    // the process's thread count was checked (a warning is printed if other threads exist, as
+    // Python 3.12 does). The child runs the target and leaves through `_exit`.
+    let forked = unsafe { fork() }.context(|| "fork() failed".to_string())?;
+    drop(stderr);
+    drop(stdout);
+    match forked {
+        ForkResult::Parent { child } => Ok(Arc::new(ChildRecord::direct(child))),
+        ForkResult::Child => {
+            state.become_child(identity);
+            // Our copies of the parent's sentinels must not keep them open: they are its.
+            state.sentinels.clear();
+            drop(state);
+            let code = run_catching(|| {
+                target.call(args);
+                Ok(())
+            });
+            finish(code, Exit::Immediately)
+        }
+    }
+}
+
+/// Prints a warning when forking a process that has more threads than the calling one.
+fn warn_if_threaded() {
+    let threads = std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count());
+    if threads > 1 {
+        eprintln!(
+            "warning: process {} has {threads} threads; fork() copies only the calling one, and \
+             locks held by the others stay locked in the child (Python 3.12 warns about this too)",
+            std::process::id()
+        );
+    }
+}
+
+/// A child started with spawn, as the parent holds it.
+pub(crate) struct Spawned {
+    pub(crate) record: Arc<ChildRecord>,
+    /// Closes when the child exits: it holds the only sender.
+    pub(crate) sentinel: IpcReceiver<Hello>,
+    /// The channel its header and arguments went over; a pool sends jobs on it.
+    pub(crate) channel: IpcSender<Header>,
+}
+
+/// The spawn start method: a fresh run of this executable that becomes `identity` in `role`.
+pub(crate) fn spawn_child<Args: Wire>(
+    identity: Identity,
+    role: Role,
+    args: Option<Args>,
+) -> Result<Spawned> {
+    let (server, name) = IpcOneShotServer::<Hello>::new()
+        .context(|| "creating the channel a spawned child connects to".to_string())?;
+    let exe =
+        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
+    let child = Command::new(&exe)
+        .env(ROLE, "spawn")
+        .env(SERVER, &name)
+        .stdin(Stdio::null())
+        .spawn()
+        .context(|| format!("spawning {}", exe.display()))?;
+    let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
+    // The child is reaped through its pid (waitpid), like the forked ones; std's handle goes.
+    drop(child);
+    let probe = Arc::clone(&record);
+    let accepted = accept_watched(server, &name, record.pid, move || {
+        probe.poll().ok().flatten().map(describe_exit)
+    });
+    let (sentinel, hello) = accepted.inspect_err(|_| abandon(&record))?;
+    let channel =
+        hand_over(hello, identity, role, args, record.pid).inspect_err(|_| abandon(&record))?;
+    Ok(Spawned {
+        record,
+        sentinel,
+        channel,
+    })
+}
+
+/// The forkserver start method.
+fn serve_child<Args: Wire, R: Wire>(
+    target: Target<Args, R>,
+    args: Args,
+    identity: Identity,
+) -> Result<Arc<ChildRecord>> {
+    let requests = fork_server_requests()?;
+    let (server, name) = IpcOneShotServer::<Hello>::new()
+        .context(|| "creating the channel a fork-served child connects to".to_string())?;
+    let (events_tx, events) =
+        ipc::channel::<ChildEvent>().context(|| "creating a channel".to_string())?;
+    requests
+        .send(ForkRequest {
+            server: name.clone(),
+            events: events_tx,
+        })
+        .context(|| "asking the fork server for a child".to_string())?;
+    let pid = match events.recv() {
+        Ok(ChildEvent::Started(pid)) => Pid::from_raw(pid),
+        Ok(ChildEvent::Exited(code)) => {
+            return Err(Error::ChildLost {
+                pid: 0,
+                detail: describe_exit(code),
+            });
+        }
+        Err(e) => {
+            return Err(Error::channel("asking the fork server for a child", e));
+        }
+    };
+    let record = Arc::new(ChildRecord::served(pid, events));
+    let probe = Arc::clone(&record);
+    let (_sentinel, hello) = accept_watched(server, &name, pid, move || {
+        probe.poll().ok().flatten().map(describe_exit)
+    })?;
+    let role = Role::Process {
+        target: target.name().to_string(),
+    };
+    hand_over(hello, identity, role, Some(args), pid)?;
+    Ok(record)
+}
+
+/// The fork server's request channel, starting the server on first use.
+fn fork_server_requests() -> Result<IpcSender<ForkRequest>> {
+    let mut state = state();
+    if let Some(server) = &state.forkserver {
+        return Ok(server.requests.clone());
+    }
+    let (server, name) = IpcOneShotServer::<Hello>::new()
+        .context(|| "creating the channel the fork server connects to".to_string())?;
+    let exe =
+        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
+    let child = Command::new(&exe)
+        .env(ROLE, "forkserver")
+        .env(SERVER, &name)
+        .stdin(Stdio::null())
+        .spawn()
+        .context(|| format!("starting the fork server ({})", exe.display()))?;
+    let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
+    drop(child);
+    let probe = Arc::clone(&record);
+    let (_sentinel, hello) = accept_watched(server, &name, record.pid, move || {
+        probe.poll().ok().flatten().map(describe_exit)
+    })
+    .map_err(|e| match e {
+        Error::ChildLost { pid, detail } => Error::channel(
+            "starting the fork server",
+            format!("it (pid {pid}) ended before it was ready: {detail}"),
+        ),
+        other => other,
+    })
+    .inspect_err(|_| abandon(&record))?;
+    let Hello::ForkServer { requests } = hello else {
+        return Err(Error::channel(
+            "starting the fork server",
+            "it answered with something else",
+        ));
+    };
+    state.forkserver = Some(ForkServer {
+        pid: record.pid,
+        requests: requests.clone(),
+    });
+    Ok(requests)
+}
+
+/// Kills and reaps a direct child that failed to connect back (it may be dead already).
+pub(crate) fn abandon(record: &ChildRecord) {
+    let _ = nix::sys::signal::kill(record.pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = record.wait();
+}
+
+/// Sends a newly connected child its header, then its arguments; returns the channel.
+fn hand_over<Args: Wire>(
+    hello: Hello,
+    identity: Identity,
+    role: Role,
+    args: Option<Args>,
+    pid: Pid,
+) -> Result<IpcSender<Header>> {
+    let Hello::Child { header } = hello else {
+        return Err(Error::ChildLost {
+            pid: pid.as_raw(),
+            detail: "it did not introduce itself".into(),
+        });
+    };
+    let context = || format!("handing child {pid} its target");
+    header
+        .send(Header {
+            name: identity.name,
+            class: identity.class.to_string(),
+            role,
+        })
+        .context(context)?;
+    if let Some(args) = args {
+        // The same channel, now carrying the target's argument type.
+        header
+            .clone()
+            .to_opaque()
+            .to::<Args>()
+            .send(args)
+            .context(context)?;
+    }
+    Ok(header)
+}
+
+/// Accepts the connection of child `pid` on `server`, unless `died` reports it gone first.
+pub(crate) fn accept_watched(
+    server: IpcOneShotServer<Hello>,
+    name: &str,
+    pid: Pid,
+    mut died: impl FnMut() -> Option<String>,
+) -> Result<(IpcReceiver<Hello>, Hello)> {
+    let (done, accepted) = mpsc::channel();
+    let acceptor = thread::Builder::new()
+        .name("accept".into())
+        .spawn(move || {
+            let _ = done.send(server.accept());
+        })
+        .context(|| "starting a thread".to_string())?;
+    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    let outcome = loop {
+        match accepted.recv_timeout(Duration::from_millis(2)) {
+            Ok(Ok(accepted)) => break Ok(accepted),
+            Ok(Err(e)) => break Err(Error::channel(format!("accepting child {pid}"), e)),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(Error::channel(
+                    format!("accepting child {pid}"),
+                    "the accepting thread ended",
+                ));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let lost = died().or_else(|| {
+                    (Instant::now() > deadline).then(|| {
+                        format!(
+                            "it did not connect back within {} s",
+                            CONNECT_TIMEOUT.as_secs()
+                        )
+                    })
+                });
+                if let Some(detail) = lost {
+                    // End the blocked accept() by connecting to it ourselves.
+                    if let Ok(sender) = IpcSender::<Hello>::connect(name.to_string()) {
+                        let _ = sender.send(Hello::Abandoned);
+                    }
+                    break Err(Error::ChildLost {
+                        pid: pid.as_raw(),
+                        detail,
+                    });
+                }
+            }
+        }
+    };
+    let _ = acceptor.join();
+    let (receiver, hello) = outcome?;
+    if matches!(hello, Hello::Abandoned) {
+        return Err(Error::ChildLost {
+            pid: pid.as_raw(),
+            detail: "it never connected".into(),
+        });
+    }
+    Ok((receiver, hello))
+}
+
+/// "exited with code 3", "was killed by signal 9".
+pub(crate) fn describe_exit(code: i32) -> String {
+    if code < 0 {
+        let signal = nix::sys::signal::Signal::try_from(-code)
+            .map_or_else(|_| (-code).to_string(), |s| format!("{} ({s})", -code));
+        format!("it was killed by signal {signal}")
+    } else {
+        format!("it exited with code {code}")
+    }
+}
+
+/// Inside [`init`](crate::init): if this process was started by the layer, do its job and exit.
+pub(crate) fn become_role_if_asked() {
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
+    let server = std::env::var(SERVER).unwrap_or_default();
+    match role.as_str() {
+        "spawn" => child_main(server, Exit::Normally),
+        "forkserver" => crate::forkserver::serve(server),
+        // A bare start of the executable, to measure what starting it costs (see `floor`).
+        "noop" => std::process::exit(0),
+        other => {
+            eprintln!("{ROLE}={other:?} is not a role this program knows");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// How a child process leaves.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Exit {
+    /// `std::process::exit`: a spawned child, which owns its whole process.
+    Normally,
+    /// `_exit`: a forked child, whose copies of the parent's objects must not run their
+    /// destructors (a second flush of an inherited buffer, a second unlink of shared memory).
+    Immediately,
+}
+
+/// A spawned or fork-served child: connect back, learn the job, do it, exit.
+pub(crate) fn child_main(server: String, exit: Exit) -> ! {
+    let code = run_catching(|| connect_and_run(server));
+    finish(code, exit)
+}
+
+fn connect_and_run(server: String) -> Result<()> {
+    let context = || "connecting to the parent process".to_string();
+    let (header_tx, header_rx) = ipc::channel::<Header>().context(context)?;
+    let parent = IpcSender::<Hello>::connect(server).context(context)?;
+    parent
+        .send(Hello::Child { header: header_tx })
+        .context(context)?;
+    let header = header_rx
+        .recv()
+        .context(|| "receiving the target from the parent".to_string())?;
+    {
+        let mut state = state();
+        state.become_child(Identity {
+            name: header.name,
+            class: class_name(&header.class),
+        });
+        // Held until we exit: its closing tells the parent we are gone.
+        state.sentinels.push(parent.to_opaque());
+    }
+    match header.role {
+        Role::Process { target } => {
+            let entry = target::find(&target).ok_or_else(|| {
+                Error::channel(
+                    "finding the target",
+                    format!("`{target}` is not registered in this executable (use target!)"),
+                )
+            })?;
+            (entry.run)(Job::Process {
+                args: header_rx.to_opaque(),
+            })
+            .map_err(|e| Error::channel("running the target", e))
+        }
+        Role::PoolWorker => crate::pool::work(header_rx.to_opaque().to()),
+    }
+}
+
+/// The class a child reports in `current_process()`; the names are few and fixed.
+fn class_name(class: &str) -> &'static str {
+    match class {
+        "SpawnProcess" => "SpawnProcess",
+        "ForkServerProcess" => "ForkServerProcess",
+        _ => "Process",
+    }
+}
+
+/// Runs a child's job: 0 when it returns, 1 when it fails or panics (the panic message is
+/// printed by the panic hook, as Python prints the traceback).
+fn run_catching(job: impl FnOnce() -> Result<()>) -> i32 {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            eprintln!("process {}: {e}", std::process::id());
+            1
+        }
+        Err(_) => 1,
+    }
+}
+
+/// The end of every child: join its own children, flush what it printed, exit with `code`.
+pub(crate) fn finish(code: i32, exit: Exit) -> ! {
+    process::join_children();
+    let _ = io::stdout().flush();
+    let _ = io::stderr().flush();
+    match exit {
+        Exit::Normally => std::process::exit(code),
+        Exit::Immediately => immediate_exit(code),
+    }
+}
+
+/// `_exit(2)`: ends the process now — no destructors, no atexit handlers, no flushing.
+pub(crate) fn immediate_exit(code: i32) -> ! {
+    // SAFETY: `_exit` has no preconditions and is async-signal-safe: it is what a forked child
+    // of a multithreaded process may call. nix 0.32 no longer wraps it.
+    unsafe { libc::_exit(code) }
+}

@@ -1,0 +1,80 @@
+//! A lock between processes: `multiprocessing.Lock`, on `flock(2)`.
+//!
+//! The lock is a file; acquiring it is taking an exclusive `flock` on a fresh open of that file
+//! (std's `File::lock`). The kernel keeps the lock for the open file, so every acquisition — by
+//! another process, or another thread of this one — waits its turn; and it drops the lock when
+//! the file is closed, which happens when its holder exits *or dies*. A process killed while
+//! holding the lock cannot leave it held forever — the failure a lock in shared memory has.
+//!
+//! A [`Lock`] travels to spawned children as the path of its file (it is serializable); a forked
+//! child has it already. The process that created it removes the file when it drops it.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Context, Result};
+
+/// A lock shared by processes (`multiprocessing.Lock()`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Lock {
+    path: PathBuf,
+    /// Only the creator removes the file; a copy in another process does not.
+    #[serde(skip)]
+    owner: Option<u32>,
+}
+
+/// Holds the lock until dropped (the end of a `with lock:` block).
+#[derive(Debug)]
+pub struct LockGuard {
+    file: File,
+}
+
+impl Lock {
+    /// A new lock: a fresh file in the temporary directory.
+    pub fn new() -> Result<Self> {
+        let file = tempfile::Builder::new()
+            .prefix("examples-lock-")
+            .tempfile()
+            .context(|| "creating a lock file".to_string())?;
+        let (_, path) = file
+            .keep()
+            .map_err(|e| crate::Error::io("keeping the lock file", e.error))?;
+        Ok(Lock {
+            path,
+            owner: Some(std::process::id()),
+        })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Waits until the lock is free and takes it (`lock.acquire()`).
+    pub fn acquire(&self) -> Result<LockGuard> {
+        let file = OpenOptions::new()
+            .read(true)
+            .open(&self.path)
+            .context(|| format!("opening the lock file {}", self.path.display()))?;
+        file.lock()
+            .context(|| format!("locking {}", self.path.display()))?;
+        Ok(LockGuard { file })
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        // Closing the file releases the lock too; unlocking first says so explicitly.
+        let _ = self.file.unlock();
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if self.owner == Some(std::process::id()) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}

@@ -1,0 +1,585 @@
+//! `concurrent.futures.ProcessPoolExecutor`, with real worker processes.
+//!
+//! [`ProcessPoolExecutor::new`]`(n)` spawns `n` workers: fresh runs of this executable (through
+//! [`init`](crate::init), in the pool-worker role) that receive jobs — a registered task's name,
+//! its arguments, a channel for the result — and run them one at a time.
+//!
+//! In the parent, one *dispatcher* thread hands queued tasks to idle workers and collects the
+//! results; it sets each [`Future`]'s result at once, and passes its done-callbacks to one
+//! *callback* thread, which runs them one at a time, in this process. That is how Python does
+//! it — and why the notes point out that a process pool's callbacks run in the main process,
+//! unlike a thread pool's, which run on the worker thread.
+//!
+//! A worker that dies — a crash, an abort, a `kill` — closes its channels; the dispatcher sees it,
+//! and, as Python's `BrokenProcessPool`, fails every running and queued future with
+//! [`PoolError::Broken`] naming the worker and how it died, stops the other workers, and refuses
+//! new tasks. Nothing waits forever.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::{fmt, io};
+
+use ipc_channel::ipc::{
+    self, IpcMessage, IpcReceiver, IpcReceiverSet, IpcSelectionResult, IpcSender,
+    OpaqueIpcReceiver, OpaqueIpcSender,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Context, Error, Result};
+use crate::launch::{self, Role, describe_exit};
+use crate::process::{ChildRecord, Identity, state};
+use crate::target::{self, Job, Reply, Target, Wire};
+
+/// Why a future has no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolError {
+    /// A worker process died: every running and queued task failed with it, and the pool takes
+    /// no more (Python's `BrokenProcessPool`).
+    Broken(String),
+    /// The task panicked in its worker (Python re-raises the task's exception); the message.
+    Panicked(String),
+    /// `submit` after `shutdown`.
+    Shutdown,
+    /// The task could not be handed over or its result not read.
+    Channel(String),
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolError::Broken(why) => write!(f, "BrokenProcessPool: {why}"),
+            PoolError::Panicked(message) => write!(f, "the task panicked: {message}"),
+            PoolError::Shutdown => write!(f, "cannot submit a task after shutdown"),
+            PoolError::Channel(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl std::error::Error for PoolError {}
+
+/// A job as a worker receives it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WorkerJob {
+    task: String,
+    args: OpaqueIpcReceiver,
+    reply: OpaqueIpcSender,
+}
+
+/// A worker's loop: run each job it receives until the pool closes the channel.
+pub(crate) fn work(jobs: IpcReceiver<WorkerJob>) -> Result<()> {
+    while let Ok(job) = jobs.recv() {
+        let entry = target::find(&job.task).ok_or_else(|| {
+            Error::channel(
+                "finding the task",
+                format!("`{}` is not registered in this executable", job.task),
+            )
+        })?;
+        (entry.run)(Job::Task {
+            args: job.args,
+            reply: job.reply,
+        })
+        .map_err(|e| Error::channel("running a task", e))?;
+    }
+    Ok(())
+}
+
+/// The result of a submitted task, to come (`concurrent.futures.Future`).
+pub struct Future<R> {
+    inner: Arc<FutureInner<R>>,
+}
+
+type Callback<R> = Box<dyn FnOnce(&Future<R>) + Send>;
+
+struct FutureInner<R> {
+    slot: Mutex<Slot<R>>,
+    done: Condvar,
+}
+
+struct Slot<R> {
+    result: Option<Result<R, PoolError>>,
+    callbacks: Vec<Callback<R>>,
+}
+
+impl<R> Clone for Future<R> {
+    fn clone(&self) -> Self {
+        Future {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<R> fmt::Debug for Future<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.done() { "finished" } else { "pending" };
+        write!(f, "<Future state={state}>")
+    }
+}
+
+impl<R> Future<R> {
+    fn new() -> Self {
+        Future {
+            inner: Arc::new(FutureInner {
+                slot: Mutex::new(Slot {
+                    result: None,
+                    callbacks: Vec::new(),
+                }),
+                done: Condvar::new(),
+            }),
+        }
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Slot<R>> {
+        self.inner
+            .slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The task has finished, one way or the other (`future.done()`).
+    pub fn done(&self) -> bool {
+        self.slot().result.is_some()
+    }
+
+    /// Runs `callback(&future)` once the task has finished (`future.add_done_callback(fn)`): on
+    /// the pool's callback thread in this process, one callback at a time — or at once, here, if
+    /// the task has already finished.
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Future<R>) + Send + 'static) {
+        let mut slot = self.slot();
+        if slot.result.is_some() {
+            drop(slot);
+            callback(self);
+        } else {
+            slot.callbacks.push(Box::new(callback));
+        }
+    }
+
+    /// Sets the result; returns the callbacks to run.
+    fn complete(&self, result: Result<R, PoolError>) -> Vec<Box<dyn FnOnce() + Send>>
+    where
+        R: Send + 'static,
+    {
+        let callbacks = {
+            let mut slot = self.slot();
+            if slot.result.is_some() {
+                return Vec::new();
+            }
+            slot.result = Some(result);
+            std::mem::take(&mut slot.callbacks)
+        };
+        self.inner.done.notify_all();
+        callbacks
+            .into_iter()
+            .map(|callback| {
+                let future = self.clone();
+                Box::new(move || callback(&future)) as Box<dyn FnOnce() + Send>
+            })
+            .collect()
+    }
+}
+
+impl<R: Clone> Future<R> {
+    /// Waits for the task and returns its value (`future.result()`).
+    pub fn result(&self) -> Result<R, PoolError> {
+        let mut slot = self.slot();
+        loop {
+            if let Some(result) = &slot.result {
+                return result.clone();
+            }
+            slot = self
+                .inner
+                .done
+                .wait(slot)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// A task waiting for a worker, with its types erased.
+trait Queued: Send {
+    /// Hands the task to a worker; returns where its result will arrive, and what to do with it.
+    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, PoolError>;
+    /// Fails the task without running it; returns its callbacks.
+    fn fail(self: Box<Self>, error: PoolError) -> Vec<Box<dyn FnOnce() + Send>>;
+}
+
+/// A dispatched task: the receiver of its result, and what to do with the result.
+struct Running {
+    result: OpaqueIpcReceiver,
+    complete: Completion,
+}
+
+/// Sets a future's result from the message that carried it; returns the callbacks to run.
+type Completion =
+    Box<dyn FnOnce(Result<IpcMessage, PoolError>) -> Vec<Box<dyn FnOnce() + Send>> + Send>;
+
+struct Task<Args, R> {
+    name: &'static str,
+    args: Args,
+    future: Future<R>,
+}
+
+impl<Args: Wire, R: Wire> Queued for Task<Args, R> {
+    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, PoolError> {
+        let failed =
+            |e: &dyn fmt::Display| PoolError::Channel(format!("handing a task to a worker: {e}"));
+        // Channels are made only now, so that queued tasks hold no file descriptors.
+        let (args_tx, args_rx) = ipc::channel::<Args>().map_err(|e| failed(&e))?;
+        let (reply_tx, reply_rx) = ipc::channel::<Reply<R>>().map_err(|e| failed(&e))?;
+        worker
+            .send(WorkerJob {
+                task: self.name.to_string(),
+                args: args_rx.to_opaque(),
+                reply: reply_tx.to_opaque(),
+            })
+            .map_err(|e| failed(&e))?;
+        args_tx.send(self.args).map_err(|e| failed(&e))?;
+        let future = self.future;
+        Ok(Running {
+            result: reply_rx.to_opaque(),
+            complete: Box::new(move |message| {
+                let result = message.and_then(|message| {
+                    message
+                        .to::<Reply<R>>()
+                        .map_err(|e| PoolError::Channel(format!("reading a task's result: {e}")))?
+                        .map_err(PoolError::Panicked)
+                });
+                future.complete(result)
+            }),
+        })
+    }
+
+    fn fail(self: Box<Self>, error: PoolError) -> Vec<Box<dyn FnOnce() + Send>> {
+        self.future.complete(Err(error))
+    }
+}
+
+/// What the pool's handle and its dispatcher share.
+struct Queue {
+    tasks: VecDeque<Box<dyn Queued>>,
+    shutdown: bool,
+    broken: Option<String>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A pool of worker processes (`concurrent.futures.ProcessPoolExecutor`).
+pub struct ProcessPoolExecutor {
+    shared: Arc<Shared>,
+    wake: IpcSender<()>,
+    pids: Vec<u32>,
+    dispatcher: Option<JoinHandle<()>>,
+    callbacks: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for ProcessPoolExecutor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<ProcessPoolExecutor workers={:?}>", self.pids)
+    }
+}
+
+/// A worker, as the dispatcher tracks it.
+struct Worker {
+    record: Arc<ChildRecord>,
+    jobs: Option<IpcSender<WorkerJob>>,
+    busy: bool,
+}
+
+impl ProcessPoolExecutor {
+    /// Starts `max_workers` worker processes (spawned) and the threads that feed them.
+    pub fn new(max_workers: usize) -> Result<Self> {
+        if !state().initialized {
+            return Err(Error::NotInitialized);
+        }
+        let mut set = IpcReceiverSet::new().context(|| "creating a receiver set".to_string())?;
+        let mut workers = Vec::new();
+        let mut sentinels = HashMap::new();
+        for n in 1..=max_workers.max(1) {
+            let identity = Identity {
+                name: format!("SpawnProcess-{n}"),
+                class: "SpawnProcess",
+            };
+            let spawned = match launch::spawn_child::<()>(identity, Role::PoolWorker, None) {
+                Ok(spawned) => spawned,
+                Err(e) => {
+                    stop_workers(&mut workers);
+                    return Err(e);
+                }
+            };
+            let id = set
+                .add(spawned.sentinel)
+                .context(|| "watching a worker".to_string())?;
+            sentinels.insert(id, workers.len());
+            workers.push(Worker {
+                record: spawned.record,
+                jobs: Some(spawned.channel.to_opaque().to()),
+                busy: false,
+            });
+        }
+        let pids = workers
+            .iter()
+            .map(|w| w.record.pid.as_raw().unsigned_abs())
+            .collect();
+        let (wake, woken) = ipc::channel::<()>().context(|| "creating a channel".to_string())?;
+        set.add(woken)
+            .context(|| "watching a channel".to_string())?;
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                tasks: VecDeque::new(),
+                shutdown: false,
+                broken: None,
+            }),
+        });
+        let (to_callbacks, callback_jobs) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let callbacks = thread::Builder::new()
+            .name("pool-callbacks".into())
+            .spawn(move || {
+                for callback in callback_jobs {
+                    // A panicking callback is reported (by the panic hook) and the next runs,
+                    // as Python logs an exception raised in a callback and goes on.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(callback));
+                }
+            })
+            .context(|| "starting the callback thread".to_string())?;
+        let dispatcher = Dispatcher {
+            shared: Arc::clone(&shared),
+            set,
+            workers,
+            sentinels,
+            running: HashMap::new(),
+            callbacks: to_callbacks,
+        };
+        let dispatcher = thread::Builder::new()
+            .name("pool-dispatcher".into())
+            .spawn(move || dispatcher.run())
+            .context(|| "starting the dispatcher thread".to_string())?;
+        Ok(ProcessPoolExecutor {
+            shared,
+            wake,
+            pids,
+            dispatcher: Some(dispatcher),
+            callbacks: Some(callbacks),
+        })
+    }
+
+    /// The workers' pids.
+    pub fn worker_pids(&self) -> &[u32] {
+        &self.pids
+    }
+
+    /// Queues `task(*args)` for a worker and returns its [`Future`] (`pool.submit(fn, *args)`).
+    pub fn submit<Args: Wire, R: Wire>(
+        &self,
+        task: Target<Args, R>,
+        args: Args,
+    ) -> Result<Future<R>, PoolError> {
+        let future = Future::new();
+        {
+            let mut queue = self.shared.queue();
+            if let Some(why) = &queue.broken {
+                return Err(PoolError::Broken(why.clone()));
+            }
+            if queue.shutdown {
+                return Err(PoolError::Shutdown);
+            }
+            queue.tasks.push_back(Box::new(Task {
+                name: task.name(),
+                args,
+                future: future.clone(),
+            }));
+        }
+        // The dispatcher may have ended (a broken pool); the queued task is failed then.
+        if self.wake.send(()).is_err() {
+            self.fail_queued();
+        }
+        Ok(future)
+    }
+
+    /// Stops taking tasks (`pool.shutdown(wait)`). With `wait`, returns once every queued task
+    /// has run, its callbacks too, and the workers have exited; without, returns at once.
+    pub fn shutdown(&mut self, wait: bool) {
+        self.shared.queue().shutdown = true;
+        let _ = self.wake.send(());
+        if wait {
+            if let Some(dispatcher) = self.dispatcher.take() {
+                let _ = dispatcher.join();
+            }
+            if let Some(callbacks) = self.callbacks.take() {
+                let _ = callbacks.join();
+            }
+        }
+    }
+
+    fn fail_queued(&self) {
+        let mut queue = self.shared.queue();
+        let why = queue
+            .broken
+            .clone()
+            .unwrap_or_else(|| "the pool's dispatcher has stopped".to_string());
+        for task in queue.tasks.drain(..) {
+            for callback in task.fail(PoolError::Broken(why.clone())) {
+                callback();
+            }
+        }
+    }
+}
+
+impl Drop for ProcessPoolExecutor {
+    /// The end of a `with ProcessPoolExecutor() as pool:` block: `shutdown(wait=True)`.
+    fn drop(&mut self) {
+        self.shutdown(true);
+    }
+}
+
+struct Dispatcher {
+    shared: Arc<Shared>,
+    set: IpcReceiverSet,
+    workers: Vec<Worker>,
+    /// sentinel id → worker
+    sentinels: HashMap<u64, usize>,
+    /// result id → (worker, completion)
+    running: HashMap<u64, (usize, Completion)>,
+    callbacks: mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl Dispatcher {
+    fn run(mut self) {
+        if let Err(why) = self.serve() {
+            self.break_pool(why);
+        }
+        stop_workers(&mut self.workers);
+    }
+
+    /// Dispatches and collects until shut down; `Err` with the reason when the pool breaks.
+    fn serve(&mut self) -> Result<(), String> {
+        loop {
+            self.dispatch()?;
+            {
+                let queue = self.shared.queue();
+                if queue.shutdown && queue.tasks.is_empty() && self.running.is_empty() {
+                    return Ok(());
+                }
+            }
+            let events = self
+                .set
+                .select()
+                .map_err(|e| format!("the pool's dispatcher cannot wait for events: {e}"))?;
+            for event in events {
+                match event {
+                    IpcSelectionResult::MessageReceived(id, message) => {
+                        if let Some((worker, complete)) = self.running.remove(&id) {
+                            self.workers[worker].busy = false;
+                            self.run_callbacks(complete(Ok(message)));
+                        }
+                    }
+                    IpcSelectionResult::ChannelClosed(id) => {
+                        if let Some(&worker) = self.sentinels.get(&id) {
+                            return Err(self.died(worker));
+                        }
+                        if let Some((worker, _)) = self.running.get(&id) {
+                            // Its result channel closed without a result: the worker is gone.
+                            let worker = *worker;
+                            return Err(self.died(worker));
+                        }
+                        // A wake channel or an answered task's channel closing: nothing to do.
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives queued tasks to idle workers.
+    fn dispatch(&mut self) -> Result<(), String> {
+        while let Some(worker) = self
+            .workers
+            .iter()
+            .position(|w| !w.busy && w.jobs.is_some())
+        {
+            let Some(task) = self.shared.queue().tasks.pop_front() else {
+                return Ok(());
+            };
+            let Some(jobs) = &self.workers[worker].jobs else {
+                return Ok(());
+            };
+            match task.dispatch(jobs) {
+                Ok(Running { result, complete }) => {
+                    let id = self
+                        .set
+                        .add_opaque(result)
+                        .map_err(|e| format!("watching a task's result: {e}"))?;
+                    self.workers[worker].busy = true;
+                    self.running.insert(id, (worker, complete));
+                }
+                Err(e) => return Err(format!("{e} (worker {})", self.workers[worker].record.pid)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Describes the death of `worker`, reaping it.
+    fn died(&mut self, worker: usize) -> String {
+        let record = Arc::clone(&self.workers[worker].record);
+        // Its channels closed because it is exiting: reaping it takes no longer than that.
+        let how = record.wait().map_or_else(|e| e.to_string(), describe_exit);
+        self.workers[worker].jobs = None;
+        format!(
+            "a process in the process pool was terminated abruptly while the future was running \
+             or pending: worker {} died ({how})",
+            record.pid
+        )
+    }
+
+    /// Fails every running and queued task with `why`, and refuses new ones.
+    fn break_pool(&mut self, why: String) {
+        let queued: Vec<Box<dyn Queued>> = {
+            let mut queue = self.shared.queue();
+            queue.broken = Some(why.clone());
+            queue.tasks.drain(..).collect()
+        };
+        let running: Vec<Completion> = self.running.drain().map(|(_, (_, c))| c).collect();
+        for complete in running {
+            self.run_callbacks(complete(Err(PoolError::Broken(why.clone()))));
+        }
+        for task in queued {
+            self.run_callbacks(task.fail(PoolError::Broken(why.clone())));
+        }
+    }
+
+    fn run_callbacks(&self, callbacks: Vec<Box<dyn FnOnce() + Send>>) {
+        for callback in callbacks {
+            // The callback thread outlives the dispatcher; if it is gone, so is the program.
+            let _ = self.callbacks.send(callback);
+        }
+    }
+}
+
+/// Closes every worker's job channel (a worker then exits), kills those that do not, reaps all.
+fn stop_workers(workers: &mut [Worker]) {
+    for worker in workers.iter_mut() {
+        worker.jobs = None;
+    }
+    for worker in workers.iter() {
+        if worker.busy {
+            // It is running a task nobody will collect (the pool broke): do not wait for it.
+            let _ = nix::sys::signal::kill(worker.record.pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        if let Err(e) = worker.record.wait() {
+            eprintln!("reaping pool worker {}: {e}", worker.record.pid);
+        }
+    }
+}
+
+impl From<io::Error> for PoolError {
+    fn from(e: io::Error) -> Self {
+        PoolError::Channel(e.to_string())
+    }
+}

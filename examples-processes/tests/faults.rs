@@ -1,0 +1,116 @@
+//! Faults: a pool worker that panics, aborts or is killed; a spawned child that dies before it
+//! connects back. Each ends in a clear error; nothing hangs; no process is left behind (the
+//! harness checks every run's process group).
+
+mod common;
+
+use std::time::Duration;
+
+use harness::{Spec, Status};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+fn pool_faults(mode: &str) -> Spec {
+    Spec::new(common::fixture("pool-faults"))
+        .arg(mode)
+        .timeout(Duration::from_secs(60))
+}
+
+#[test]
+fn a_panicking_task_fails_its_future_and_the_pool_goes_on() {
+    let out = pool_faults("panic").run_ok();
+    out.assert_in_order(&[
+        "error the task panicked: task 1 failed on purpose",
+        "after: result 42",
+    ]);
+}
+
+#[test]
+fn a_worker_that_aborts_breaks_the_pool() {
+    let out = pool_faults("abort").run_ok();
+    let first = out.lines()[1];
+    assert!(
+        first.starts_with("error BrokenProcessPool:") && first.contains("SIGABRT"),
+        "{}",
+        out.report()
+    );
+    assert!(
+        out.stdout
+            .contains("after: submit refused: BrokenProcessPool"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
+    let mut running = pool_faults("kill").spawn().expect("start the fixture");
+    let workers = running
+        .wait_for_line(Duration::from_secs(30), |l| l.starts_with("workers "))
+        .expect("the fixture printed its workers");
+    // Wait until the tasks are running, so that the kill hits a busy worker.
+    running
+        .wait_for_line(Duration::from_secs(30), |l| l.starts_with("running "))
+        .expect("a task started");
+    let victim: i32 = workers
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .expect("a worker pid");
+    kill(Pid::from_raw(victim), Signal::SIGKILL).expect("kill the worker");
+    let out = running.wait(&Default::default()).expect("the fixture ends");
+    assert_eq!(out.status, Status::Exited(0), "{}", out.report());
+    assert!(out.leftovers.is_empty(), "{}", out.report());
+    let errors = out
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("error BrokenProcessPool:"))
+        .count();
+    assert_eq!(
+        errors,
+        4,
+        "every one of the 4 futures fails:\n{}",
+        out.report()
+    );
+    assert!(
+        out.stdout.contains(&format!("worker {victim} died")),
+        "{}",
+        out.report()
+    );
+    assert!(out.stdout.contains("SIGKILL"), "{}", out.report());
+    assert!(
+        out.stdout
+            .contains("after: submit refused: BrokenProcessPool")
+    );
+}
+
+#[test]
+fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
+    for method in ["spawn", "forkserver"] {
+        let out = Spec::new(common::fixture("child-dies-early"))
+            .arg(method)
+            .env("DIE_EARLY", "1")
+            .timeout(Duration::from_secs(60))
+            .run_ok();
+        assert!(
+            out.stdout.contains("start failed:"),
+            "{method}: {}",
+            out.report()
+        );
+        assert!(
+            out.stdout.contains("exited with code 3"),
+            "{method}: {}",
+            out.report()
+        );
+    }
+}
+
+#[test]
+fn without_the_fault_the_same_fixture_runs_its_target() {
+    for method in ["spawn", "forkserver"] {
+        let out = Spec::new(common::fixture("child-dies-early"))
+            .arg(method)
+            .run_ok();
+        out.assert_in_order(&["the target ran", "started and joined, exit code Some(0)"]);
+    }
+}
