@@ -80,18 +80,19 @@ pub(crate) enum ChildEvent {
     Exited(i32),
 }
 
-/// Starts `target(args)` in a new process with the current start method.
+/// Starts `target(args)` in a new process with `method`, or else the current start method.
 pub(crate) fn start<Args: Wire, R: Wire>(
     target: Target<Args, R>,
     args: Args,
     identity: Identity,
+    method: Option<StartMethod>,
 ) -> Result<Arc<ChildRecord>> {
     let method = {
         let state = state();
         if !state.initialized {
             return Err(Error::NotInitialized);
         }
-        state.method
+        method.unwrap_or(state.method)
     };
     let child = match method {
         StartMethod::Fork => fork_child(target, args, identity)?,

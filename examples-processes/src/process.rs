@@ -295,6 +295,7 @@ pub struct Process<Args, R = ()> {
     target: Target<Args, R>,
     args: Option<Args>,
     name: String,
+    method: Option<StartMethod>,
     child: Option<Arc<ChildRecord>>,
 }
 
@@ -311,8 +312,16 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
             target,
             args: Some(args),
             name,
+            method: None,
             child: None,
         }
+    }
+
+    /// Starts this process with `method` whatever [`set_start_method`] says — what Python's
+    /// `multiprocessing.get_context(method).Process(…)` does.
+    pub fn start_method(mut self, method: StartMethod) -> Self {
+        self.method = Some(method);
+        self
     }
 
     /// Names the process (`p.name = "…"`); the child sees it as `current_process().name`.
@@ -336,7 +345,7 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
             name: self.name.clone(),
             class: "Process",
         };
-        let child = launch::start(self.target, args, identity)?;
+        let child = launch::start(self.target, args, identity, self.method)?;
         self.child = Some(child);
         Ok(())
     }
