@@ -199,9 +199,16 @@ impl<R: Clone> Future<R> {
 /// A task waiting for a worker, with its types erased.
 trait Queued: Send {
     /// Hands the task to a worker; returns where its result will arrive, and what to do with it.
-    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, PoolError>;
+    /// If it cannot, the task's future fails with the error, whose callbacks come back to run.
+    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, Failed>;
     /// Fails the task without running it; returns its callbacks.
     fn fail(self: Box<Self>, error: PoolError) -> Vec<Box<dyn FnOnce() + Send>>;
+}
+
+/// A task that could not be handed to a worker: why, and its future's callbacks.
+struct Failed {
+    error: PoolError,
+    callbacks: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 /// A dispatched task: the receiver of its result, and what to do with the result.
@@ -221,21 +228,30 @@ struct Task<Args, R> {
 }
 
 impl<Args: Wire, R: Wire> Queued for Task<Args, R> {
-    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, PoolError> {
-        let failed =
-            |e: &dyn fmt::Display| PoolError::Channel(format!("handing a task to a worker: {e}"));
-        // Channels are made only now, so that queued tasks hold no file descriptors.
-        let (args_tx, args_rx) = ipc::channel::<Args>().map_err(|e| failed(&e))?;
-        let (reply_tx, reply_rx) = ipc::channel::<Reply<R>>().map_err(|e| failed(&e))?;
-        worker
-            .send(WorkerJob {
-                task: self.name.to_string(),
-                args: args_rx.to_opaque(),
-                reply: reply_tx.to_opaque(),
-            })
-            .map_err(|e| failed(&e))?;
-        args_tx.send(self.args).map_err(|e| failed(&e))?;
-        let future = self.future;
+    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, Failed> {
+        let Task { name, args, future } = *self;
+        let handed = || -> Result<IpcReceiver<Reply<R>>, String> {
+            // Channels are made only now, so that queued tasks hold no file descriptors.
+            let (args_tx, args_rx) = ipc::channel::<Args>().map_err(|e| e.to_string())?;
+            let (reply_tx, reply_rx) = ipc::channel::<Reply<R>>().map_err(|e| e.to_string())?;
+            worker
+                .send(WorkerJob {
+                    task: name.to_string(),
+                    args: args_rx.to_opaque(),
+                    reply: reply_tx.to_opaque(),
+                })
+                .map_err(|e| e.to_string())?;
+            args_tx.send(args).map_err(|e| e.to_string())?;
+            Ok(reply_rx)
+        };
+        let reply_rx = match handed() {
+            Ok(reply_rx) => reply_rx,
+            Err(e) => {
+                let error = PoolError::Channel(format!("handing a task to a worker: {e}"));
+                let callbacks = future.complete(Err(error.clone()));
+                return Err(Failed { error, callbacks });
+            }
+        };
         Ok(Running {
             result: reply_rx.to_opaque(),
             complete: Box::new(move |message| {
@@ -519,7 +535,13 @@ impl Dispatcher {
                     self.workers[worker].busy = true;
                     self.running.insert(id, (worker, complete));
                 }
-                Err(e) => return Err(format!("{e} (worker {})", self.workers[worker].record.pid)),
+                Err(Failed { error, callbacks }) => {
+                    self.run_callbacks(callbacks);
+                    return Err(format!(
+                        "{error} (worker {})",
+                        self.workers[worker].record.pid
+                    ));
+                }
             }
         }
         Ok(())
