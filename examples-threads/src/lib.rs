@@ -2,6 +2,9 @@
 //!
 //! - [`download`]: the download workload of §3 (下载视频) without the internet: a local HTTP
 //!   server that serves "videos" after a delay, and a blocking client.
+//! - [`accumulate`]: the CPU-bound workload of §3 (累加计算): a long range summed one addition
+//!   at a time, whole or in parts on threads.
 #![deny(clippy::unwrap_used)]
 
+pub mod accumulate;
 pub mod download;
