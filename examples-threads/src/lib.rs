@@ -4,7 +4,10 @@
 //!   server that serves "videos" after a delay, and a blocking client.
 //! - [`accumulate`]: the CPU-bound workload of §3 (累加计算): a long range summed one addition
 //!   at a time, whole or in parts on threads.
+//! - [`thread_safety`]: §4's unsynchronized counter, which Rust refuses to compile — kept as
+//!   `compile_fail` doctests that check the compiler's error code.
 #![deny(clippy::unwrap_used)]
 
 pub mod accumulate;
 pub mod download;
+pub mod thread_safety;
