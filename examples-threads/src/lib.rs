@@ -6,8 +6,11 @@
 //!   at a time, whole or in parts on threads.
 //! - [`thread_safety`]: §4's unsynchronized counter, which Rust refuses to compile — kept as
 //!   `compile_fail` doctests that check the compiler's error code.
+//! - [`named_lock`]: a lock that knows who holds it and waits with a timeout, to report a
+//!   deadlock (§6) while it happens.
 #![deny(clippy::unwrap_used)]
 
 pub mod accumulate;
 pub mod download;
+pub mod named_lock;
 pub mod thread_safety;
