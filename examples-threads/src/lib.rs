@@ -8,9 +8,12 @@
 //!   `compile_fail` doctests that check the compiler's error code.
 //! - [`named_lock`]: a lock that knows who holds it and waits with a timeout, to report a
 //!   deadlock (§6) while it happens.
+//! - [`pool`]: a fixed thread pool whose `submit` returns a future with `result()` and
+//!   `add_done_callback` — Python's `ThreadPoolExecutor` (§7).
 #![deny(clippy::unwrap_used)]
 
 pub mod accumulate;
 pub mod download;
 pub mod named_lock;
+pub mod pool;
 pub mod thread_safety;
