@@ -108,6 +108,18 @@ pub const CATALOG: &[Example] = &[
         "a thread nobody joins is cut off when main returns (a daemon); a joined one finishes",
     )
     .paced(1),
+    ex(
+        "s02-1-thread-name",
+        THREADS,
+        "§2.1 线程常见方法",
+        "ten threads named 日魔-0 … 日魔-9 each print the name of the thread they run on",
+    ),
+    ex(
+        "s02-1-custom-thread",
+        THREADS,
+        "§2.1 线程常见方法",
+        "a custom thread \"class\": a type with a run method, started on a thread by a trait",
+    ),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
