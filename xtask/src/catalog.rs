@@ -120,6 +120,13 @@ pub const CATALOG: &[Example] = &[
         "§2.1 线程常见方法",
         "a custom thread \"class\": a type with a run method, started on a thread by a trait",
     ),
+    ex(
+        "s03-io-bound",
+        THREADS,
+        "§3 GIL全局锁",
+        "five downloads from a local video server, serially then one thread each: the waits overlap",
+    )
+    .paced(6),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
