@@ -127,6 +127,12 @@ pub const CATALOG: &[Example] = &[
         "five downloads from a local video server, serially then one thread each: the waits overlap",
     )
     .paced(6),
+    ex(
+        "s04-thread-unsafe",
+        THREADS,
+        "§4 线程安全",
+        "an unsynchronized counter does not compile; atomic load-then-store loses updates, fetch_add does not",
+    ),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
