@@ -133,6 +133,18 @@ pub const CATALOG: &[Example] = &[
         "§4 线程安全",
         "an unsynchronized counter does not compile; atomic load-then-store loses updates, fetch_add does not",
     ),
+    ex(
+        "s05-lock",
+        THREADS,
+        "§5 线程锁",
+        "two threads each add 1 000 000 under a Mutex, which owns the number: 1000000, then 2000000",
+    ),
+    ex(
+        "s05-rlock",
+        THREADS,
+        "§5 线程锁",
+        "the same with a reentrant lock (parking_lot's ReentrantMutex), which its holder takes again",
+    ),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
