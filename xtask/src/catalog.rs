@@ -145,6 +145,20 @@ pub const CATALOG: &[Example] = &[
         "§5 线程锁",
         "the same with a reentrant lock (parking_lot's ReentrantMutex), which its holder takes again",
     ),
+    ex(
+        "s06-deadlock-self",
+        THREADS,
+        "§6 死锁",
+        "a thread takes a plain lock twice and waits for itself (a timed acquire reports it); an RLock lets it in",
+    )
+    .paced(1),
+    ex(
+        "s06-deadlock-cycle",
+        THREADS,
+        "§6 死锁",
+        "two threads each hold the lock the other wants: timed acquires report who holds what; one lock order fixes it",
+    )
+    .paced(1),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
