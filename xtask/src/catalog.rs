@@ -159,6 +159,13 @@ pub const CATALOG: &[Example] = &[
         "two threads each hold the lock the other wants: timed acquires report who holds what; one lock order fixes it",
     )
     .paced(1),
+    ex(
+        "s07-thread-pool",
+        THREADS,
+        "§7 线程池",
+        "ten downloads on a pool of four threads: submit returns a future, callbacks run on the workers, shutdown waits",
+    )
+    .paced(3),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
