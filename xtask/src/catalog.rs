@@ -166,6 +166,24 @@ pub const CATALOG: &[Example] = &[
         "ten downloads on a pool of four threads: submit returns a future, callbacks run on the workers, shutdown waits",
     )
     .paced(3),
+    ex(
+        "s08-singleton",
+        THREADS,
+        "§8 单例模式",
+        "constructing twice returns the first instance (a OnceLock static); one address printed twice",
+    ),
+    ex(
+        "s08-singleton-threaded",
+        THREADS,
+        "§8 单例模式",
+        "ten threads at once: the notes' double-checked lock, then OnceLock; built once, one address",
+    ),
+    ex(
+        "s11-3-singleton-module",
+        THREADS,
+        "§11.3 单例模式",
+        "the module-level singleton: a LazyLock static built on first use, the same from two places",
+    ),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
