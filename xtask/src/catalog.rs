@@ -184,6 +184,14 @@ pub const CATALOG: &[Example] = &[
         "§11.3 单例模式",
         "the module-level singleton: a LazyLock static built on first use, the same from two places",
     ),
+    ex(
+        "s11-2-concurrency-vs-parallelism",
+        THREADS,
+        "§11.2 并发和并行",
+        "the accumulation serially, on N threads pinned to one CPU (concurrent), and on N CPUs (parallel), timed",
+    )
+    .paced(4) // no sleeps, but its amount of work follows the time scale
+    .alone(),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
