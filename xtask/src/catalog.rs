@@ -190,7 +190,7 @@ pub const CATALOG: &[Example] = &[
         "§11.2 并发和并行",
         "the accumulation serially, on N threads pinned to one CPU (concurrent), and on N CPUs (parallel), timed",
     )
-    .paced(4) // no sleeps, but its amount of work follows the time scale
+    .paced(9) // no sleeps, but its amount of work follows the time scale
     .alone(),
 ];
 
