@@ -1,4 +1,4 @@
-//! §2.1 线程常见方法: start/join and daemon threads.
+//! §2.1 线程常见方法: start/join, daemon threads, thread names, a custom thread "class".
 
 use harness::example;
 
