@@ -15,7 +15,7 @@ use std::error::Error;
 use std::thread;
 
 fn task(_arg: u32) {
-    // 获取当前执行此代码的线程
+    // the thread running this code — whichever of the ten it is
     let name = thread::current().name().unwrap_or("(无名线程)").to_string();
     println!("{name}");
 }

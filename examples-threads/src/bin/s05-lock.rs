@@ -21,14 +21,14 @@ static NUM: Mutex<u64> = Mutex::new(0); // num = 0 and lock_object = threading.L
 
 fn task() {
     println!("开始");
-    // 第1个抵达的线程进入并上锁，其他线程就需要在此等待。
-    // (A poisoned lock only means another holder panicked; the number is still usable.)
+    // acquire(): the first thread in holds it, the other waits here. (A poisoned lock only
+    // means another holder panicked; the number is still usable.)
     let mut num = NUM.lock().unwrap_or_else(PoisonError::into_inner);
     for _ in 0..1_000_000 {
         *num += 1;
     }
     println!("{num}");
-    drop(num); // 线程出去，并解开锁，其他线程就可以进入并执行了
+    drop(num); // release(): now the waiting thread gets in
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -34,12 +34,12 @@ fn show() {
 
 fn task() {
     println!("开始");
-    let num = NUM.lock(); // 第1个抵达的线程进入并上锁，其他线程就需要在此等待。
+    let num = NUM.lock(); // acquire(): the first thread in holds it, the other waits here
     for _ in 0..1_000_000 {
         num.set(num.get() + 1);
     }
     show();
-    drop(num); // 线程出去，并解开锁，其他线程就可以进入并执行了
+    drop(num); // release(): now the waiting thread gets in
 }
 
 fn main() -> Result<(), Box<dyn Error>> {

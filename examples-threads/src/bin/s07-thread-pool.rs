@@ -19,7 +19,7 @@ use std::collections::HashSet;
 use std::error::Error;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
+use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use examples_threads::download::{self, VideoServer};
@@ -47,6 +47,20 @@ fn describe(future: &Future<io::Result<String>>) -> String {
     }
 }
 
+/// The done-callback: runs on the worker thread that ran the task, and notes which one that was.
+fn done(response: &Future<io::Result<String>>, seen: &Mutex<HashSet<ThreadId>>) {
+    let me = thread::current();
+    println!(
+        "任务执行后的返回值 {}（回调在线程 {} {:?} 上执行）",
+        describe(response),
+        me.name().unwrap_or("?"),
+        me.id()
+    );
+    seen.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(me.id());
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let server = VideoServer::start(pace::scaled(NETWORK_DELAY))?;
     let pool = ThreadPool::new(WORKERS, "线程池-worker"); // ThreadPoolExecutor(4)
@@ -65,20 +79,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         let url = server.url(&format!("video-{i}.mp4"));
         let future = pool.submit(move || task(&url));
 
-        // 任务执行后的返回值: the callback runs on the worker thread that ran the task.
         let seen = Arc::clone(&callback_threads);
-        future.add_done_callback(move |response| {
-            let me = thread::current();
-            println!(
-                "任务执行后的返回值 {}（回调在线程 {} {:?} 上执行）",
-                describe(response),
-                me.name().unwrap_or("?"),
-                me.id()
-            );
-            seen.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(me.id());
-        });
+        future.add_done_callback(move |response| done(response, &seen));
         future_list.push(future);
     }
     println!("{TASKS} 个任务已提交；pool.shutdown(True)：等待线程池的任务执行完毕……");

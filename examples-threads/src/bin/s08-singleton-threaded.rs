@@ -1,7 +1,7 @@
 //! §8 单例模式 — the thread-safe singleton (多线程实现（加锁）).
 //!
 //! The snippet adds a lock to the simple singleton and checks twice: first without the lock (the
-//! fast path, "加性能", once the instance exists), then again under the lock, because another
+//! fast path, for speed once the instance exists), then again under the lock, because another
 //! thread may have created it while this one waited. Ten threads each construct it and print it:
 //! one object, printed ten times.
 //!
@@ -54,7 +54,7 @@ static INSTANCE: OnceLock<Singleton> = OnceLock::new(); // instance = None
 static LOCK: Mutex<()> = Mutex::new(()); // lock = threading.RLock()
 
 fn new_double_checked(name: &str) -> &'static Singleton {
-    // 加性能: once the instance exists, no thread takes the lock
+    // the fast path: once the instance exists, no thread takes the lock
     if let Some(instance) = INSTANCE.get() {
         return instance;
     }
