@@ -3,7 +3,7 @@
 //! The notes' IO-bound example downloads videos. Here [`VideoServer`] plays the video site: a small
 //! HTTP/1.1 server on `127.0.0.1` (a port the OS picks) that answers `GET /video/NAME` with a few
 //! KiB of bytes after a fixed delay — the time a real download spends waiting on the network.
-//! [`download`] is a blocking client; [`request`] and [`parse_response`] are the two halves of
+//! [`download`] is a blocking client ([`get`] takes a whole URL); [`request`] and [`parse_response`] are the two halves of
 //! the protocol, for clients of other kinds (the async examples).
 //!
 //! The server runs one thread per connection, like §11's server, and stops — joining every
@@ -170,6 +170,21 @@ pub fn download(addr: SocketAddr, path: &str) -> io::Result<Vec<u8>> {
     parse_response(&response)
 }
 
+/// Downloads `url` (blocking), given as [`VideoServer::url`] writes it: `http://IP:PORT/PATH`.
+/// Python: `requests.get(url).content`.
+pub fn get(url: &str) -> io::Result<Vec<u8>> {
+    let invalid = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not an http://IP:PORT/PATH url: {url:?}"),
+        )
+    };
+    let rest = url.strip_prefix("http://").ok_or_else(invalid)?;
+    let (host, path) = rest.split_at(rest.find('/').ok_or_else(invalid)?);
+    let addr: SocketAddr = host.parse().map_err(|_| invalid())?;
+    download(addr, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +212,21 @@ mod tests {
         garbage.read_to_end(&mut answer)?;
         assert!(answer.starts_with(b"HTTP/1.1 404"));
         assert_eq!(download(server.addr(), "/video/x")?, video("x"));
+        Ok(())
+    }
+
+    #[test]
+    fn gets_a_url() -> io::Result<()> {
+        let server = VideoServer::start(Duration::ZERO)?;
+        assert_eq!(get(&server.url("v.mp4"))?, video("v.mp4"));
+        for bad in [
+            "ftp://x/y",
+            "http://127.0.0.1:1",
+            "http://not-an-ip/video/1",
+        ] {
+            let error = get(bad).expect_err("a bad url");
+            assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{bad}: {error}");
+        }
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! §2.1 线程常见方法: start/join and daemon threads.
+//! §2.1 线程常见方法: start/join, daemon threads, thread names, a custom thread "class".
 
 use harness::example;
 
@@ -33,4 +33,20 @@ fn a_thread_nobody_joins_is_cut_off_without_cleaning_up() {
         "the daemon thread cleaned up:\n{}",
         out.report()
     );
+}
+
+#[test]
+fn each_of_the_ten_threads_prints_its_own_name_once() {
+    let out = example(env!("CARGO_BIN_EXE_s02-1-thread-name")).run_ok();
+    let mut names = out.lines();
+    names.sort_unstable();
+    let mut wanted: Vec<String> = (0..10).map(|i| format!("日魔-{i}")).collect();
+    wanted.sort_unstable();
+    assert_eq!(names, wanted, "{}", out.report());
+}
+
+#[test]
+fn the_custom_thread_runs_with_its_args() {
+    let out = example(env!("CARGO_BIN_EXE_s02-1-custom-thread")).run_ok();
+    assert_eq!(out.lines(), ["执行此线程 (100,)"], "{}", out.report());
 }

@@ -109,6 +109,90 @@ pub const CATALOG: &[Example] = &[
         "a thread nobody joins is cut off when main returns (a daemon); a joined one finishes",
     )
     .paced(1),
+    ex(
+        "s02-1-thread-name",
+        THREADS,
+        "§2.1 线程常见方法",
+        "ten threads named 日魔-0 … 日魔-9 each print the name of the thread they run on",
+    ),
+    ex(
+        "s02-1-custom-thread",
+        THREADS,
+        "§2.1 线程常见方法",
+        "a custom thread \"class\": a type with a run method, started on a thread by a trait",
+    ),
+    ex(
+        "s03-io-bound",
+        THREADS,
+        "§3 GIL全局锁",
+        "five downloads from a local video server, serially then one thread each: the waits overlap",
+    )
+    .paced(6),
+    ex(
+        "s04-thread-unsafe",
+        THREADS,
+        "§4 线程安全",
+        "an unsynchronized counter does not compile; atomic load-then-store loses updates, fetch_add does not",
+    ),
+    ex(
+        "s05-lock",
+        THREADS,
+        "§5 线程锁",
+        "two threads each add 1 000 000 under a Mutex, which owns the number: 1000000, then 2000000",
+    ),
+    ex(
+        "s05-rlock",
+        THREADS,
+        "§5 线程锁",
+        "the same with a reentrant lock (parking_lot's ReentrantMutex), which its holder takes again",
+    ),
+    ex(
+        "s06-deadlock-self",
+        THREADS,
+        "§6 死锁",
+        "a thread takes a plain lock twice and waits for itself (a timed acquire reports it); an RLock lets it in",
+    )
+    .paced(1),
+    ex(
+        "s06-deadlock-cycle",
+        THREADS,
+        "§6 死锁",
+        "two threads each hold the lock the other wants: timed acquires report who holds what; one lock order fixes it",
+    )
+    .paced(1),
+    ex(
+        "s07-thread-pool",
+        THREADS,
+        "§7 线程池",
+        "ten downloads on a pool of four threads: submit returns a future, callbacks run on the workers, shutdown waits",
+    )
+    .paced(3),
+    ex(
+        "s08-singleton",
+        THREADS,
+        "§8 单例模式",
+        "constructing twice returns the first instance (a OnceLock static); one address printed twice",
+    ),
+    ex(
+        "s08-singleton-threaded",
+        THREADS,
+        "§8 单例模式",
+        "ten threads at once: the notes' double-checked lock, then OnceLock; built once, one address",
+    ),
+    ex(
+        "s11-3-singleton-module",
+        THREADS,
+        "§11.3 单例模式",
+        "the module-level singleton: a LazyLock static built on first use, the same from two places",
+    ),
+    ex(
+        "s11-2-concurrency-vs-parallelism",
+        THREADS,
+        "§11.2 并发和并行",
+        "the accumulation serially, on N threads pinned to one CPU (concurrent), and on N CPUs (parallel), timed",
+    )
+    .paced(9) // no sleeps, but its amount of work follows the time scale
+    .alone(),
     // ── examples-processes ────────────────────────────────────────────────────────────────
     ex(
         "s09-start-methods",

@@ -1,0 +1,56 @@
+//! §8 单例模式 — the simple singleton (简单实现).
+//!
+//! The snippet overrides `__new__`: the class keeps its one instance in a class attribute that
+//! starts as `None`; `__new__` returns it if it is set, otherwise creates it and stores it. So
+//! `Singleton('alex')` and `Singleton('SB')` are the same object, and printing both shows one
+//! address twice.
+//!
+//! Rust: the class attribute is a `static`, and a `static` must be safe to share between threads
+//! — an unsynchronized "if empty, fill it" does not compile. `OnceLock` is the static that starts
+//! empty and is filled once: `get_or_init` is the snippet's check-then-store in one call (and it
+//! is thread-safe already; §8's threaded version shows what that costs by hand).
+//!
+//! One difference shows in the name: Python runs `__init__` on every `Singleton(...)` call, even
+//! when `__new__` returned the old object, so after `Singleton('SB')` the one instance is named
+//! 'SB'. Here the value is built once, so it keeps 'alex'.
+//!
+//! Run it: `cargo run -p examples-threads --bin s08-singleton`.
+
+use std::fmt;
+use std::ptr;
+use std::sync::OnceLock;
+
+struct Singleton {
+    name: String,
+}
+
+static INSTANCE: OnceLock<Singleton> = OnceLock::new(); // instance = None
+
+impl Singleton {
+    /// `Singleton(name)`: the first call creates the instance, every call returns it.
+    fn new(name: &str) -> &'static Singleton {
+        // if cls.instance: return cls.instance
+        // cls.instance = object.__new__(cls); return cls.instance
+        INSTANCE.get_or_init(|| Singleton {
+            name: name.to_string(),
+        })
+    }
+}
+
+impl fmt::Display for Singleton {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Singleton object at {self:p}>")
+    }
+}
+
+fn main() {
+    let obj1 = Singleton::new("alex");
+    let obj2 = Singleton::new("SB");
+
+    println!("{obj1} {obj2}");
+    println!("obj1 is obj2: {}", ptr::eq(obj1, obj2));
+    println!(
+        "name: {}（Python 每次调用都会重新执行 __init__，那里的 name 会变成 'SB'；这里只构造一次）",
+        obj2.name
+    );
+}

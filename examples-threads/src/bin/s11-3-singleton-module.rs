@@ -1,0 +1,62 @@
+//! §11.3 单例模式 — the singleton as a module-level object (基于模块导入方式).
+//!
+//! The notes give two common ways. The first, `__new__` with a lock and two checks, is §8's
+//! threaded singleton (`s08-singleton-threaded`). The second is this one: `utils.py` creates
+//! `single = Singleton()` at module level, and every `from xx import single` gets that object —
+//! a module's code runs once, on its first import — so printing it from two places shows one
+//! object.
+//!
+//! Rust: a `static` in a module is the module-level object, and `use` is the import. A static's
+//! initializer must be a constant; for one that runs code, `LazyLock` runs it once, on first use
+//! (the first "import" here), from whichever thread gets there first. Both places below print the
+//! same address, and "创建 single" appears once.
+//!
+//! Run it: `cargo run -p examples-threads --bin s11-3-singleton-module`.
+
+mod utils {
+    use std::fmt;
+    use std::sync::LazyLock;
+
+    pub struct Singleton {
+        pub name: String,
+    }
+
+    impl fmt::Display for Singleton {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "<utils.Singleton object at {self:p}>")
+        }
+    }
+
+    pub static SINGLE: LazyLock<Singleton> = LazyLock::new(|| {
+        println!("utils：创建 single（只执行一次）");
+        Singleton {
+            name: "武沛齐".to_string(),
+        }
+    });
+}
+
+/// One place that uses it.
+mod first {
+    use crate::utils::SINGLE; // from xx import single
+
+    pub fn show() -> &'static crate::utils::Singleton {
+        println!("{}", *SINGLE);
+        &SINGLE
+    }
+}
+
+/// Another place that uses it.
+mod second {
+    use crate::utils::SINGLE; // from xx import single
+
+    pub fn show() -> &'static crate::utils::Singleton {
+        println!("{}", *SINGLE);
+        &SINGLE
+    }
+}
+
+fn main() {
+    let a = first::show();
+    let b = second::show();
+    println!("{} {}", a.name, std::ptr::eq(a, b)); // 同一个对象
+}
