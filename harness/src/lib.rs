@@ -289,7 +289,17 @@ impl Running {
     pub fn wait(mut self, cancel: &AtomicBool) -> io::Result<Outcome> {
         let status = loop {
             if let Some(exit) = self.child.try_wait()? {
-                break exited(exit);
+                // Ctrl-C in a terminal signals the whole foreground group. A program started in
+                // that instant, before it moved into its own group, dies of that same SIGINT:
+                // that is a cancellation too.
+                let status = exited(exit);
+                let interrupted =
+                    matches!(status, Status::Signaled(s) if s == Signal::SIGINT as i32);
+                break if interrupted && cancel.load(Ordering::SeqCst) {
+                    Status::Cancelled
+                } else {
+                    status
+                };
             }
             let stop = if cancel.load(Ordering::SeqCst) {
                 Some(Status::Cancelled)
