@@ -20,10 +20,12 @@
 //! assert_eq!(sum_on_threads(numbers.clone(), 2).unwrap(), sum(numbers));
 //! ```
 
+use std::error::Error;
 use std::hint::black_box;
 use std::io;
 use std::ops::Range;
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// How many numbers the examples add up at time scale 1: `0..100_000_000`, whose sum is
 /// 4 999 999 950 000 000. One pass takes about a second in a debug build (`cargo run`), about a
@@ -105,9 +107,45 @@ pub fn sum_on_threads(range: Range<u64>, threads: usize) -> io::Result<u64> {
     })
 }
 
+/// How many times the examples run each way of computing; the shortest time counts, as other
+/// programs on the machine can only make a run slower.
+pub const ROUNDS: usize = 3;
+
+/// Runs `f` [`ROUNDS`] times: its result (the same every time, or an error) and its shortest time.
+pub fn fastest<E: Into<Box<dyn Error>>>(
+    mut f: impl FnMut() -> Result<u64, E>,
+) -> Result<(u64, Duration), Box<dyn Error>> {
+    let mut best: Option<(u64, Duration)> = None;
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let result = f().map_err(Into::into)?;
+        let took = started.elapsed();
+        best = match best {
+            Some((earlier, _)) if earlier != result => {
+                return Err(format!("two runs disagree: {earlier} and {result}").into());
+            }
+            Some((_, shortest)) => Some((result, shortest.min(took))),
+            None => Some((result, took)),
+        };
+    }
+    best.ok_or_else(|| "no run at all".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fastest_keeps_the_shortest_time_and_checks_the_runs_agree() {
+        let (value, _) = fastest(|| Ok::<_, io::Error>(7)).expect("agreeing runs");
+        assert_eq!(value, 7);
+        let mut n = 0;
+        let disagree = fastest(|| {
+            n += 1;
+            Ok::<_, io::Error>(n)
+        });
+        assert!(disagree.is_err());
+    }
 
     #[test]
     fn sum_adds_every_number() {

@@ -122,6 +122,14 @@ pub const CATALOG: &[Example] = &[
         "a custom thread \"class\": a type with a run method, started on a thread by a trait",
     ),
     ex(
+        "s03-cpu-bound",
+        THREADS,
+        "§3 GIL全局锁",
+        "the accumulation on 1 thread, N threads and N processes: without a GIL, threads are as fast as processes",
+    )
+    .paced(9) // no sleeps, but its amount of work follows the time scale
+    .alone(),
+    ex(
         "s03-io-bound",
         THREADS,
         "§3 GIL全局锁",

@@ -21,35 +21,11 @@
 //! Run it: `cargo run -p examples-threads --bin s11-2-concurrency-vs-parallelism`.
 
 use std::error::Error;
-use std::io;
 use std::thread;
-use std::time::{Duration, Instant};
 
-use examples_threads::accumulate;
+use examples_threads::accumulate::{self, ROUNDS, fastest};
 use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::unistd::Pid;
-
-/// Each way runs this many times; the shortest time counts, as other programs on the machine
-/// can only make a run slower.
-const ROUNDS: usize = 3;
-
-/// Runs `f` [`ROUNDS`] times: its result (the same every time, or an error) and its shortest time.
-fn fastest(mut f: impl FnMut() -> io::Result<u64>) -> Result<(u64, Duration), Box<dyn Error>> {
-    let mut best: Option<(u64, Duration)> = None;
-    for _ in 0..ROUNDS {
-        let started = Instant::now();
-        let result = f()?;
-        let took = started.elapsed();
-        best = match best {
-            Some((earlier, _)) if earlier != result => {
-                return Err(format!("two runs disagree: {earlier} and {result}").into());
-            }
-            Some((_, shortest)) => Some((result, shortest.min(took))),
-            None => Some((result, took)),
-        };
-    }
-    best.ok_or_else(|| "no run at all".into())
-}
 
 /// The CPUs in `set`.
 fn cpus(set: &CpuSet) -> Vec<usize> {
@@ -72,7 +48,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // 串行: one thread, start to end.
-    let (total, serial) = fastest(|| Ok(accumulate::sum(0..numbers)))?;
+    let (total, serial) = fastest(|| Ok::<_, Box<dyn Error>>(accumulate::sum(0..numbers)))?;
     println!(
         "串行：1 个线程从头算到尾，结果 {total}，用时 {:.2} 秒",
         serial.as_secs_f64()
