@@ -50,6 +50,7 @@ pub enum Run {
 }
 
 const THREADS: &str = "examples-threads";
+const ASYNC: &str = "examples-async";
 
 /// An example that runs as is, quickly, alongside the others.
 const fn ex(
@@ -108,6 +109,27 @@ pub const CATALOG: &[Example] = &[
         "a thread nobody joins is cut off when main returns (a daemon); a joined one finishes",
     )
     .paced(1),
+    // ── examples-async ────────────────────────────────────────────────────────────────────
+    ex(
+        "s10-coroutine-switch",
+        ASYNC,
+        "§10 协程",
+        "two coroutines on one thread take turns, switching at each IO wait (tokio, current-thread runtime)",
+    ),
+    ex(
+        "s10-io-bound-async",
+        ASYNC,
+        "§10 协程",
+        "§3's downloads by many tasks on one thread vs one OS thread each: about the same time, 1 thread vs N",
+    )
+    .paced(2)
+    .alone(),
+    ex(
+        "s10-executor-by-hand",
+        ASYNC,
+        "§10 协程",
+        "what a runtime does underneath: a std-only executor polls two futures; a Waker re-queues them",
+    ),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
