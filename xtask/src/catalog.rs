@@ -51,6 +51,7 @@ pub enum Run {
 
 const THREADS: &str = "examples-threads";
 const ASYNC: &str = "examples-async";
+const SOCKET: &str = "examples-socket";
 
 /// An example that runs as is, quickly, alongside the others.
 const fn ex(
@@ -130,6 +131,37 @@ pub const CATALOG: &[Example] = &[
         "§10 协程",
         "what a runtime does underneath: a std-only executor polls two futures; a Waker re-queues them",
     ),
+    // ── examples-socket ───────────────────────────────────────────────────────────────────
+    ex(
+        "s11-server",
+        SOCKET,
+        "§11 总结",
+        "the socket server: one thread per connection, 收到收到 to each message, Q closes; stops on Ctrl-C/SIGTERM",
+    )
+    .run(Run::Server {
+        client: "s11-client",
+        stdin: "你好\n\n再见\nQ\n",
+    }),
+    ex(
+        "s11-client",
+        SOCKET,
+        "§11 总结",
+        "the client: >>> prompt, sends each line, prints the reply; an empty line re-prompts, end of input sends Q",
+    )
+    .run(Run::Client {
+        server: "s11-server",
+        stdin: "你好\n\nhello\n",
+    }),
+    ex(
+        "s11-server-async",
+        SOCKET,
+        "§11 总结",
+        "the same server on tokio: one task per connection, all on one thread",
+    )
+    .run(Run::Server {
+        client: "s11-client",
+        stdin: "你好\n\n再见\nq\n",
+    }),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.
