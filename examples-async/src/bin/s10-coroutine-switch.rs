@@ -4,11 +4,12 @@
 //! *inside one thread*, in user space, and it switches whenever the running block waits on IO. The
 //! section has no code; this is the picture it describes.
 //!
-//! Two coroutines share a local socket pair, one end each. At every step a coroutine prints, then
-//! writes one byte to its partner and awaits a byte back: an IO wait. At that `.await` it hands
-//! the thread back to the runtime, which runs the other coroutine — until that one waits on IO in
-//! turn and the byte it sent wakes the first. So the prints alternate, 协程1, 协程2, 协程1, …,
-//! every line shows the same thread, and the process has that one thread only.
+//! Two coroutines share a local socket pair, one end each. Coroutine 1 prints a step, writes one
+//! byte to its partner and awaits a byte back; coroutine 2 awaits a byte, prints a step and
+//! writes a byte back. Awaiting a byte that has not come is an IO wait: at that `.await` the
+//! coroutine hands the thread back to the runtime, which runs the other one — until that one
+//! waits in turn, and the byte it sent wakes the first. So the prints alternate, 协程1, 协程2,
+//! 协程1, …, every line shows the same thread, and the process has that one thread only.
 //!
 //! Rust: an `async fn` is Python's `async def`; calling it only builds a *future* (a coroutine
 //! object) that does nothing until something polls it. Rust has no built-in event loop like

@@ -81,8 +81,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let delay = pace::scaled(Duration::from_secs(1));
     let site = threads::start_video_site(delay)?;
     println!(
-        "本地视频网站：{}（每个视频等 {:.2} s 才开始发送）",
+        "本地视频网站：{} … /video/{}（每个视频等 {:.2} s 才开始发送）",
         site.url("0"),
+        VIDEOS - 1,
         delay.as_secs_f64()
     );
 
