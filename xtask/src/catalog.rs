@@ -51,6 +51,8 @@ pub enum Run {
 
 const THREADS: &str = "examples-threads";
 const PROCESSES: &str = "examples-processes";
+const ASYNC: &str = "examples-async";
+const SOCKET: &str = "examples-socket";
 
 /// An example that runs as is, quickly, alongside the others.
 const fn ex(
@@ -78,14 +80,12 @@ impl Example {
     }
 
     /// It runs unattended this way.
-    #[allow(dead_code)]
     const fn run(mut self, run: Run) -> Self {
         self.run = run;
         self
     }
 
     /// It must run alone.
-    #[allow(dead_code)]
     const fn alone(mut self) -> Self {
         self.alone = true;
         self
@@ -222,6 +222,58 @@ pub const CATALOG: &[Example] = &[
         "50 tasks; every done-callback runs in the main process, one at a time (about 100 s)",
     )
     .paced(105),
+    // ── examples-async ────────────────────────────────────────────────────────────────────
+    ex(
+        "s10-coroutine-switch",
+        ASYNC,
+        "§10 协程",
+        "two coroutines on one thread take turns, switching at each IO wait (tokio, current-thread runtime)",
+    ),
+    ex(
+        "s10-io-bound-async",
+        ASYNC,
+        "§10 协程",
+        "§3's downloads by many tasks on one thread vs one OS thread each: about the same time, 1 thread vs N",
+    )
+    .paced(2)
+    .alone(),
+    ex(
+        "s10-executor-by-hand",
+        ASYNC,
+        "§10 协程",
+        "what a runtime does underneath: a std-only executor polls two futures; a Waker re-queues them",
+    ),
+    // ── examples-socket ───────────────────────────────────────────────────────────────────
+    ex(
+        "s11-server",
+        SOCKET,
+        "§11 总结",
+        "the socket server: one thread per connection, 收到收到 to each message, Q closes; stops on Ctrl-C/SIGTERM",
+    )
+    .run(Run::Server {
+        client: "s11-client",
+        stdin: "你好\n\n再见\nQ\n",
+    }),
+    ex(
+        "s11-client",
+        SOCKET,
+        "§11 总结",
+        "the client: >>> prompt, sends each line, prints the reply; an empty line re-prompts, end of input sends Q",
+    )
+    .run(Run::Client {
+        server: "s11-server",
+        stdin: "你好\n\nhello\n",
+    }),
+    ex(
+        "s11-server-async",
+        SOCKET,
+        "§11 总结",
+        "the same server on tokio: one task per connection, all on one thread",
+    )
+    .run(Run::Server {
+        client: "s11-client",
+        stdin: "你好\n\n再见\nq\n",
+    }),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.

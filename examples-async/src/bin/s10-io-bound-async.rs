@@ -1,0 +1,112 @@
+//! §10 协程 — IO-bound work: many coroutines on one thread, or one OS thread per download.
+//!
+//! §3 sends IO-bound work (下载视频) to threads, and §10 says coroutines do it cheaper: one thread
+//! switching between downloads whenever one waits on the network. Here both fetch the same
+//! videos from a local "video site" (`VideoServer` of examples-threads, on 127.0.0.1 at a port
+//! the OS picks, answering each request after a delay — 1 s, scaled by `EXAMPLES_TIME_SCALE`):
+//!
+//! 1. 协程: a current-thread tokio runtime, one task per video — every task on the main thread;
+//! 2. 多线程: one OS thread per video, as §3 would.
+//!
+//! Both take about one delay: the waits overlap. The difference is the price: the tasks cost one
+//! thread in all, the threads one each. Each part prints its wall time and how many OS threads
+//! the process has while its downloads run (Linux: `/proc/self/task`). The video site's own
+//! threads are left out of the count: the site stands for another computer. (It is started from
+//! a thread named `video-server`, so that every thread it starts carries that name; see
+//! `examples_async::threads`.)
+//!
+//! Rust: no GIL here, so the threads would also run Rust code in parallel — but for waiting that
+//! does not matter. A tokio task is a future of a few hundred bytes; a thread has its own stack
+//! (2 MiB reserved by default) and a kernel task. With thousands of connections that difference
+//! decides (see `s11-server-async`).
+//!
+//! Run it: `cargo run -p examples-async --bin s10-io-bound-async` (about 2 s).
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use examples_async::{fetch, threads};
+use examples_threads::download;
+
+/// How many videos each part downloads.
+const VIDEOS: usize = 20;
+
+/// 协程: one task per video on a runtime with one thread; the bytes and the thread count.
+async fn with_tasks(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
+    let tasks: Vec<_> = (0..VIDEOS)
+        .map(|i| tokio::spawn(async move { fetch::download(addr, &format!("/video/{i}")).await }))
+        .collect();
+    // The tasks have no threads of their own: whenever we count, the runtime's is the only one.
+    let threads = threads::count_except(threads::VIDEO_SITE)?;
+    let mut bytes = 0;
+    for task in tasks {
+        bytes += task.await??.len();
+    }
+    Ok((bytes, threads))
+}
+
+/// 多线程: one OS thread per video; the bytes and the thread count.
+fn with_threads(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
+    // Each thread waits here once its download is done, until main has counted the threads:
+    // so all of them are alive when main counts, however fast the downloads are.
+    let counted = Arc::new(Barrier::new(VIDEOS + 1));
+    let handles = (0..VIDEOS)
+        .map(|i| {
+            let counted = Arc::clone(&counted);
+            thread::Builder::new()
+                .name(format!("download-{i}"))
+                .spawn(move || {
+                    let video = download::download(addr, &format!("/video/{i}"));
+                    counted.wait();
+                    video
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let threads = threads::count_except(threads::VIDEO_SITE)?;
+    counted.wait();
+    let mut bytes = 0;
+    for handle in handles {
+        bytes += handle
+            .join()
+            .map_err(|_| "a download thread panicked")??
+            .len();
+    }
+    Ok((bytes, threads))
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let delay = pace::scaled(Duration::from_secs(1));
+    let site = threads::start_video_site(delay)?;
+    println!(
+        "本地视频网站：{} … /video/{}（每个视频等 {:.2} s 才开始发送）",
+        site.url("0"),
+        VIDEOS - 1,
+        delay.as_secs_f64()
+    );
+
+    // 1. 协程 — the runtime is built here and runs on this thread only.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let started = Instant::now();
+    let (bytes, with_tasks) = runtime.block_on(with_tasks(site.addr()))?;
+    println!(
+        "协程：{VIDEOS} 个下载，共 {bytes} 字节，用时 {:.2} s；下载时本进程的线程数：{with_tasks}",
+        started.elapsed().as_secs_f64()
+    );
+
+    // 2. 多线程 — one OS thread per download, and main waiting for them.
+    let started = Instant::now();
+    let (bytes, with_threads) = with_threads(site.addr())?;
+    println!(
+        "多线程：{VIDEOS} 个下载，共 {bytes} 字节，用时 {:.2} s；下载时本进程的线程数：{with_threads}",
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "用时相近，因为等待是重叠的；线程：协程 {with_tasks} 个，多线程 {with_threads} 个（主线程 + 每个下载 1 个）"
+    );
+    Ok(())
+}
