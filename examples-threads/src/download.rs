@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use nix::sys::socket::{Backlog, listen};
+
 /// How many bytes one video has.
 pub const VIDEO_BYTES: usize = 64 * 1024;
 
@@ -37,6 +39,10 @@ impl VideoServer {
     /// Starts serving on `127.0.0.1`, on a port the OS picks; every response waits `delay`.
     pub fn start(delay: Duration) -> io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        // std listens with a backlog of 128: a thousand downloads started at once (the
+        // benchmarks do that) would overflow it, and the kernel would retry the rest a second
+        // later. Listening again raises the backlog to the system's maximum.
+        listen(&listener, Backlog::MAXCONN)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
