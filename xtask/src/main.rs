@@ -15,6 +15,8 @@ cargo xtask <command>
   run-all [FILTER…]          build every example, run them all, print a summary
       --time-scale X         scale every sleep by X (default: $EXAMPLES_TIME_SCALE, else 1.0)
   readme [--check]           write the catalog's table into README.md (or check it is current)
+  bench [--quick] [--only N] measure the notes' claims (release build); tables and SVG charts go
+                             to target/bench/ (--quick: a debug build and small sizes, for CI)
   help                       this text
 ";
 
@@ -25,6 +27,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("run-all") => run_all(&args[1..]),
         Some("readme") => readme(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             0
@@ -180,5 +183,73 @@ fn readme(args: &[String]) -> u8 {
     } else {
         println!("wrote the catalog's table into README.md");
         0
+    }
+}
+
+/// Builds the bench (and the socket servers it measures) and runs it, writing into
+/// `target/bench/`.
+fn bench(args: &[String]) -> u8 {
+    let mut quick = false;
+    let mut passed = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--only" => match rest.next() {
+                Some(n) => passed.extend(["--only".to_string(), n.clone()]),
+                None => return usage_error("--only needs a question number (1-7)"),
+            },
+            other => return usage_error(&format!("unknown option `{other}`")),
+        }
+    }
+    let target = match workspace::target_dir() {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    // Quick is for CI: it reuses the debug build the tests made. The real numbers need release.
+    let profile = if quick { "debug" } else { "release" };
+    let mut build = workspace::cargo();
+    build.args([
+        "build",
+        "--package",
+        "bench",
+        "--package",
+        "examples-socket",
+        "--bins",
+    ]);
+    if !quick {
+        build.arg("--release");
+    }
+    match build.status() {
+        Ok(status) if status.success() => {}
+        Ok(_) => return 1,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return 1;
+        }
+    }
+    let bin_dir = target.join(profile);
+    let mut command = std::process::Command::new(bin_dir.join("bench"));
+    command
+        .arg("--out")
+        .arg(target.join("bench"))
+        .arg("--bin-dir")
+        .arg(&bin_dir)
+        .args(&passed);
+    if quick {
+        command.arg("--quick");
+    }
+    match command.status() {
+        Ok(status) => status
+            .code()
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(1),
+        Err(e) => {
+            eprintln!("error: cannot run the bench: {e}");
+            1
+        }
     }
 }

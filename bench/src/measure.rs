@@ -1,0 +1,70 @@
+//! How a figure is measured: one warm-up run, then several runs, the median.
+
+use std::error::Error;
+use std::time::Instant;
+
+/// A boxed error: every measurement can fail (a process that does not start, a socket).
+pub type Result<T, E = Box<dyn Error>> = std::result::Result<T, E>;
+
+/// Quick (for CI: seconds) or full (for the README: minutes).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub quick: bool,
+}
+
+impl Settings {
+    /// How many measured runs a figure is the median of.
+    pub fn runs(&self) -> usize {
+        if self.quick { 3 } else { 7 }
+    }
+
+    /// `quick` in quick mode, `full` otherwise.
+    pub fn pick<T>(&self, quick: T, full: T) -> T {
+        if self.quick { quick } else { full }
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Runs `f` once to warm up, then [`Settings::runs`] times; the median of what it returns.
+pub fn median_of(settings: &Settings, mut f: impl FnMut() -> Result<f64>) -> Result<f64> {
+    f()?;
+    let mut values = Vec::new();
+    for _ in 0..settings.runs() {
+        values.push(f()?);
+    }
+    Ok(median(values))
+}
+
+/// Seconds `f` takes.
+pub fn seconds(f: impl FnOnce() -> Result<()>) -> Result<f64> {
+    let started = Instant::now();
+    f()?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The number of OS threads of this process now (Linux: `/proc/self/task`).
+pub fn os_threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(Vec::new()).is_nan());
+    }
+}

@@ -1,0 +1,208 @@
+//! 3. IO-bound downloads (§3, §10): serial, a thread per request, a thread pool, async tasks.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use examples_processes::{Process, StartMethod, cpu_count, target};
+use examples_threads::download::{self, VideoServer};
+use examples_threads::pool::ThreadPool;
+use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
+
+use crate::chart::{Chart, Series};
+use crate::measure::{Result, Settings, median_of, os_threads, seconds};
+use crate::report::{Section, Table, num};
+
+/// How long the video site waits before each answer.
+const DELAY: Duration = Duration::from_millis(50);
+
+/// The video site, in a process of its own so that its threads do not count as ours.
+fn serve_videos(delay_ms: u64, port: IpcSender<u16>, stop: IpcReceiver<()>) {
+    let Ok(server) = VideoServer::start(Duration::from_millis(delay_ms)) else {
+        return;
+    };
+    if port.send(server.addr().port()).is_ok() {
+        // Returns an error when the bench drops its sender: time to stop.
+        let _ = stop.recv();
+    }
+}
+
+/// Runs `f` while another thread samples how many OS threads this process has; returns `f`'s
+/// result and the peak, not counting the sampler.
+fn with_peak_threads<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let done = AtomicBool::new(false);
+    let peak = AtomicUsize::new(0);
+    let result = thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::SeqCst) {
+                peak.fetch_max(os_threads(), Ordering::SeqCst);
+                thread::sleep(Duration::from_micros(500));
+            }
+        });
+        let result = f();
+        done.store(true, Ordering::SeqCst);
+        result
+    });
+    (result, peak.load(Ordering::SeqCst).saturating_sub(1))
+}
+
+fn check(body: &[u8], i: usize) -> Result<()> {
+    if body == download::video(&i.to_string()) {
+        Ok(())
+    } else {
+        Err(format!("video {i} came back wrong").into())
+    }
+}
+
+pub fn run(settings: &Settings) -> Result<Section> {
+    let (port_tx, port_rx) = ipc::channel::<u16>()?;
+    let (stop_tx, stop_rx) = ipc::channel::<()>()?;
+    let mut site = Process::new(
+        target!(serve_videos),
+        (DELAY.as_millis() as u64, port_tx, stop_rx),
+    )
+    .start_method(StartMethod::Spawn);
+    site.start()?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port_rx.recv()?));
+    let pool_size = (cpu_count() + 4).min(32);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+
+    let ways: [&str; 4] = [
+        "serial",
+        "a thread per request",
+        "thread pool",
+        "async tasks, one thread",
+    ];
+    let mut table = Table::new(&[
+        "requests",
+        "way",
+        "wall time (ms)",
+        "× one delay",
+        "peak OS threads",
+    ]);
+    let mut series: Vec<Series> = ways
+        .iter()
+        .map(|w| Series {
+            name: w.to_string(),
+            points: Vec::new(),
+            dashed: false,
+        })
+        .collect();
+    let mut summary = Vec::new();
+    let counts: &[usize] = if settings.quick {
+        &[10, 100]
+    } else {
+        &[10, 100, 1000]
+    };
+    let largest = counts[counts.len() - 1];
+    for &requests in counts {
+        for (w, way) in ways.iter().enumerate() {
+            if w == 0 && requests > 10 {
+                continue;
+            }
+            let mut peak = 0;
+            let secs = median_of(settings, || {
+                let (result, threads) = with_peak_threads(|| {
+                    seconds(|| match w {
+                        0 => (0..requests).try_for_each(|i| {
+                            check(&download::download(addr, &format!("/video/{i}"))?, i)
+                        }),
+                        1 => thread::scope(|s| {
+                            let handles: Vec<_> = (0..requests)
+                                .map(|i| {
+                                    s.spawn(move || {
+                                        download::download(addr, &format!("/video/{i}"))
+                                    })
+                                })
+                                .collect();
+                            handles.into_iter().enumerate().try_for_each(|(i, h)| {
+                                check(&h.join().map_err(|_| "a download thread panicked")??, i)
+                            })
+                        }),
+                        2 => {
+                            let pool = ThreadPool::new(pool_size, "download");
+                            let futures: Vec<_> = (0..requests)
+                                .map(|i| {
+                                    pool.submit(move || {
+                                        download::download(addr, &format!("/video/{i}"))
+                                    })
+                                })
+                                .collect();
+                            let outcome = futures.iter().enumerate().try_for_each(|(i, f)| {
+                                let body = f.result().map_err(|e| e.to_string())?;
+                                check(body.as_ref().map_err(|e| e.to_string())?, i)
+                            });
+                            pool.shutdown();
+                            outcome
+                        }
+                        _ => runtime.block_on(async {
+                            let tasks: Vec<_> = (0..requests)
+                                .map(|i| {
+                                    tokio::spawn(async move {
+                                        examples_async::fetch::download(
+                                            addr,
+                                            &format!("/video/{i}"),
+                                        )
+                                        .await
+                                    })
+                                })
+                                .collect();
+                            for (i, task) in tasks.into_iter().enumerate() {
+                                check(&task.await??, i)?;
+                            }
+                            Ok(())
+                        }),
+                    })
+                });
+                peak = peak.max(threads);
+                result
+            })?;
+            let ms = secs * 1e3;
+            table.row(vec![
+                requests.to_string(),
+                way.to_string(),
+                num(ms),
+                num(secs / DELAY.as_secs_f64()),
+                peak.to_string(),
+            ]);
+            series[w].points.push((requests as f64, ms));
+            if requests == largest {
+                summary.push(format!("{way} {} ms with {peak} threads", num(ms)));
+            }
+        }
+    }
+    drop(stop_tx);
+    site.join()?;
+    series.push(Series {
+        name: format!("floor: one delay ({} ms)", DELAY.as_millis()),
+        points: counts
+            .iter()
+            .map(|&c| (c as f64, DELAY.as_secs_f64() * 1e3))
+            .collect(),
+        dashed: true,
+    });
+    let verdict = format!(
+        "each answer waits {} ms. At {largest} requests: {}. Threads overlap the waits as the notes \
+         say (IO-bound work wants threads, even in Python); async tasks on ONE thread do the same, \
+         without a thread per request (§10: coroutines save the threads' overhead); a small pool \
+         takes rounds.",
+        DELAY.as_millis(),
+        summary.join("; ")
+    );
+    Ok(Section {
+        id: "q3-io-bound",
+        title: "3. IO-bound downloads: wall time and OS threads",
+        claim: "IO密集型，用多线程 (§3); 在处理IO操作时，协程比线程更加节省开销 (§10).",
+        chart: Chart::Lines {
+            x_label: "concurrent requests".into(),
+            y_label: "wall time (ms, log scale)".into(),
+            log_x: true,
+            log_y: true,
+            series,
+        },
+        table,
+        verdict,
+    })
+}

@@ -1,0 +1,107 @@
+//! 4. Too many threads (§7): the same CPU-bound work on 1 … 256 threads, and through a pool.
+
+use examples_processes::cpu_count;
+use examples_threads::accumulate;
+use examples_threads::pool::ThreadPool;
+
+use crate::chart::{Chart, Series};
+use crate::measure::{Result, Settings, median_of, seconds};
+use crate::report::{Section, Table, num};
+
+pub fn run(settings: &Settings) -> Result<Section> {
+    let numbers: u64 = settings.pick(10_000_000, 200_000_000);
+    let want = accumulate::expected(0..numbers);
+    let cores = cpu_count();
+    let check = |got: u64| -> Result<()> {
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("wrong sum {got}").into())
+        }
+    };
+    let mut table = Table::new(&[
+        "parts",
+        "a thread per part (ms)",
+        &format!("a pool of {cores} threads (ms)"),
+    ]);
+    let (mut own, mut pooled) = (Vec::new(), Vec::new());
+    let counts: Vec<usize> = (0..=8).map(|p| 1usize << p).collect();
+    for &parts in &counts {
+        let t = median_of(settings, || {
+            seconds(|| check(accumulate::sum_on_threads(0..numbers, parts)?))
+        })?;
+        let p = median_of(settings, || {
+            seconds(|| {
+                let pool = ThreadPool::new(cores, "sum");
+                let futures: Vec<_> = accumulate::split(0..numbers, parts)
+                    .into_iter()
+                    .map(|part| pool.submit(move || accumulate::sum(part)))
+                    .collect();
+                let mut total: u64 = 0;
+                for f in &futures {
+                    total = total.wrapping_add(*f.result().map_err(|e| e.to_string())?);
+                }
+                pool.shutdown();
+                check(total)
+            })
+        })?;
+        table.row(vec![parts.to_string(), num(t * 1e3), num(p * 1e3)]);
+        own.push((parts as f64, t * 1e3));
+        pooled.push((parts as f64, p * 1e3));
+    }
+    let at = |s: &Vec<(f64, f64)>, parts: usize| {
+        s.iter()
+            .find(|p| p.0 == parts as f64)
+            .map_or(f64::NAN, |p| p.1)
+    };
+    let (on_cores, on_256) = (at(&own, cores), at(&own, 256));
+    let slowdown = on_256 / on_cores;
+    let verdict = if slowdown > 1.15 {
+        format!(
+            "the work takes {} ms on {cores} threads and {} ms on 256: {}× as long. More threads \
+             than cores only add starts, stacks and switches — the notes' point. A pool of \
+             {cores} threads keeps the time at {} ms however many parts there are.",
+            num(on_cores),
+            num(on_256),
+            num(slowdown),
+            num(at(&pooled, 256))
+        )
+    } else {
+        format!(
+            "the work takes {} ms on {cores} threads and {} ms on 256 ({}×): more threads than \
+             cores bring nothing, but here they cost little either — each thread's start, stack \
+             and switches are small next to its share of this work. They weigh more when the \
+             threads are many more or their work shorter (see question 1 for one thread's cost). \
+             A pool of {cores} threads takes {} ms for 256 parts.",
+            num(on_cores),
+            num(on_256),
+            num(slowdown),
+            num(at(&pooled, 256))
+        )
+    };
+    Ok(Section {
+        id: "q4-too-many-threads",
+        title: "4. Too many threads: one job split over 1 … 256 threads",
+        claim: "线程不是开的越多越好，开的多了可能会导致系统的性能更低了 (§7) — use a thread pool.",
+        chart: Chart::Lines {
+            x_label: "parts (threads, or tasks for the pool; log scale)".into(),
+            y_label: "wall time (ms)".into(),
+            log_x: true,
+            log_y: false,
+            series: vec![
+                Series {
+                    name: "a thread per part".into(),
+                    points: own,
+                    dashed: false,
+                },
+                Series {
+                    name: format!("a pool of {cores} threads"),
+                    points: pooled,
+                    dashed: false,
+                },
+            ],
+        },
+        table,
+        verdict,
+    })
+}
