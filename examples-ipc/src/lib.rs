@@ -14,7 +14,7 @@
 //!   ipc-channel and can go to any child or pool worker. See [`manager`].
 //! - [`Queue`] and [`QueueSender`] — many producers in any processes, one consumer; `get` with a timeout. See
 //!   [`queue`] for exactly what it supports.
-//! - [`pipe`] — a duplex pair of [`Connection`]s with `send` and `recv`.
+//! - [`pipe()`] — a duplex pair of [`Connection`]s with `send` and `recv`.
 //! - [`PyValue`] — Python's simple values (None, bool, int, float, str, list, dict) in one enum
 //!   that prints as Python prints them, for a dict with mixed keys or a pipe that carries a list
 //!   one way and an int the other.
