@@ -53,6 +53,7 @@ const THREADS: &str = "examples-threads";
 const PROCESSES: &str = "examples-processes";
 const ASYNC: &str = "examples-async";
 const SOCKET: &str = "examples-socket";
+const IPC: &str = "examples-ipc";
 
 /// An example that runs as is, quickly, alongside the others.
 const fn ex(
@@ -274,6 +275,45 @@ pub const CATALOG: &[Example] = &[
         client: "s11-client",
         stdin: "你好\n\n再见\nq\n",
     }),
+    // ── examples-ipc ──────────────────────────────────────────────────────────────────────
+    ex(
+        "s09-2-value",
+        IPC,
+        "§9.2 数据共享",
+        "a child writes three Values in shared memory; the parent reads 888, b'a', 武",
+    ),
+    ex(
+        "s09-2-array",
+        IPC,
+        "§9.2 数据共享",
+        "a child sets arr[0] of a shared Array('i'); the parent prints [666, 22, 33, 44]",
+    ),
+    ex(
+        "s09-2-manager",
+        IPC,
+        "§9.2 数据共享",
+        "a Manager server process holds a dict and a list that a child changes through proxies",
+    ),
+    ex(
+        "s09-3-queue",
+        IPC,
+        "§9.3 交换",
+        "a child puts 0…9 into a Queue; after join the parent gets 0…4 in order; the rest are dropped",
+    ),
+    ex(
+        "s09-3-pipe",
+        IPC,
+        "§9.3 交换",
+        "a duplex Pipe: the child sends a list, the parent answers 666",
+    )
+    .paced(3),
+    ex(
+        "s09-5-pool-manager-lock",
+        IPC,
+        "§9.5 进程池",
+        "ten pool tasks decrement f1.txt from 10 to 0 under a Manager RLock passed to the workers",
+    )
+    .paced(10),
 ];
 
 /// The catalog in the notes' order: by section number, then as listed.

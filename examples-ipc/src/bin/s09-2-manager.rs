@@ -1,0 +1,52 @@
+//! §9.2 数据共享 — server process: `with Manager() as manager:`, a managed dict and list.
+//!
+//! The manager starts a server process that holds a dict and a list. A child process gets the
+//! two proxies and changes the objects through them — three keys of three types in the dict, 666
+//! appended to the list. Once the child has been joined, the parent prints both, as the server
+//! now has them: `{1: '1', '2': 2, 0.25: None}` and `[666]`. At the end of the block the server
+//! is shut down.
+//!
+//! Rust: `examples_ipc::Manager::new()` starts a real server process (this executable again, by
+//! spawn); the dict and list live only there. `d` and `l` are proxies: each call is a request
+//! to the server over an ipc-channel channel, and a failed one is an error — e.g. when the server
+//! has died — so the calls return `Result`. Python's dict takes keys and values of any type;
+//! here they are `PyValue`s (None, bool, int, float, str, list, dict), which print as Python's.
+//! `print(d)` asks the server for the dict; here `d.copy()?` does that visibly. The `with` block
+//! is a scope: dropping `manager` shuts the server down and reaps it.
+//!
+//! Run it: `cargo run -p examples-ipc --bin s09-2-manager` (add `-- spawn` or `-- forkserver` to
+//! start the child another way; the notes use the default, fork).
+
+use std::error::Error;
+
+use examples_ipc::{DictProxy, ListProxy, Manager, PyValue};
+use examples_processes::{Process, set_start_method, target};
+
+fn f(d: DictProxy, l: ListProxy) {
+    // A failed request panics here: in a child, that is Python's uncaught exception (exit code 1).
+    d.set(1, "1").expect("d[1] = '1'");
+    d.set("2", 2).expect("d['2'] = 2");
+    d.set(0.25, PyValue::None).expect("d[0.25] = None");
+    l.append(666).expect("l.append(666)");
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let _main = examples_processes::init();
+    if let Some(method) = examples_ipc::start_method_from_args()? {
+        set_start_method(method);
+    }
+
+    {
+        let manager = Manager::new()?; // with Manager() as manager:
+        let d = manager.dict()?;
+        let l = manager.list()?;
+
+        let mut p = Process::new(target!(f), (d.clone(), l.clone()));
+        p.start()?;
+        p.join()?;
+
+        println!("{}", d.copy()?); // print(d)
+        println!("{}", l.copy()?); // print(l)
+    } // the end of the with block: the server is shut down
+    Ok(())
+}

@@ -1,0 +1,457 @@
+//! Python's simple values in one enum, printed the way Python prints them.
+//!
+//! The notes' managed dict takes keys and values of mixed types — `d[1] = '1'`, `d['2'] = 2`,
+//! `d[0.25] = None` — and a pipe carries a list one way and an int the other. Rust's containers
+//! and channels hold one type, so what travels is a [`PyValue`]: `None`, a bool, an int, a float,
+//! a str, a list or a dict. Its `Display` is Python's `print`/`str()`, [`PyValue::repr`] is
+//! `repr()`: `{1: '1', '2': 2, 0.25: None}`, `[666]`, `b'a'` for a byte (see [`CChar`](crate::CChar)).
+//!
+//! `==` compares structurally (`1 != 1.0`). Dict keys compare as Python compares them
+//! ([`PyValue::py_eq`]): `d[1]` and `d[1.0]` are the same entry, and a list cannot be a key.
+
+use std::fmt::{self, Write};
+use std::ops::{Deref, DerefMut};
+
+use serde::{Deserialize, Serialize};
+
+/// One of Python's simple values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PyValue {
+    /// `None`.
+    None,
+    /// `True`, `False`.
+    Bool(bool),
+    /// An `int` (here at most 64 bits).
+    Int(i64),
+    /// A `float`.
+    Float(f64),
+    /// A `str`.
+    Str(String),
+    /// A `list`.
+    List(PyList),
+    /// A `dict`.
+    Dict(PyDict),
+}
+
+/// A Python `list`: a `Vec` that prints as Python prints a list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PyList(pub Vec<PyValue>);
+
+/// A Python `dict`: keys in insertion order, compared as Python compares them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PyDict {
+    entries: Vec<(PyValue, PyValue)>,
+}
+
+impl PyValue {
+    /// Python's `repr()`: strings in quotes, as inside a printed list or dict.
+    pub fn repr(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_repr(&mut out);
+        out
+    }
+
+    fn write_repr(&self, out: &mut impl Write) -> fmt::Result {
+        match self {
+            PyValue::None => out.write_str("None"),
+            PyValue::Bool(true) => out.write_str("True"),
+            PyValue::Bool(false) => out.write_str("False"),
+            PyValue::Int(n) => write!(out, "{n}"),
+            PyValue::Float(x) => out.write_str(&float_repr(*x)),
+            PyValue::Str(s) => out.write_str(&str_repr(s)),
+            PyValue::List(list) => write!(out, "{list}"),
+            PyValue::Dict(dict) => write!(out, "{dict}"),
+        }
+    }
+
+    /// Python's `type(x).__name__`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PyValue::None => "NoneType",
+            PyValue::Bool(_) => "bool",
+            PyValue::Int(_) => "int",
+            PyValue::Float(_) => "float",
+            PyValue::Str(_) => "str",
+            PyValue::List(_) => "list",
+            PyValue::Dict(_) => "dict",
+        }
+    }
+
+    /// Python's `==`: numbers compare by value across bool, int and float (`1 == 1.0 == True`).
+    pub fn py_eq(&self, other: &PyValue) -> bool {
+        match (self.as_number(), other.as_number()) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => match (self, other) {
+                (PyValue::List(a), PyValue::List(b)) => {
+                    a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.py_eq(y))
+                }
+                (PyValue::Dict(a), PyValue::Dict(b)) => a == b,
+                (a, b) => a == b,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether Python could use it as a dict key (lists and dicts are unhashable).
+    pub fn is_hashable(&self) -> bool {
+        !matches!(self, PyValue::List(_) | PyValue::Dict(_))
+    }
+
+    fn as_number(&self) -> Option<Number> {
+        match self {
+            PyValue::Bool(b) => Some(Number::Int(i64::from(*b))),
+            PyValue::Int(n) => Some(Number::Int(*n)),
+            PyValue::Float(x) => Some(Number::Float(*x)),
+            _ => None,
+        }
+    }
+}
+
+/// A number, for Python's cross-type comparison.
+#[derive(Clone, Copy)]
+enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Number) -> bool {
+        match (*self, *other) {
+            (Number::Int(a), Number::Int(b)) => a == b,
+            (Number::Float(a), Number::Float(b)) => a == b,
+            (Number::Int(i), Number::Float(x)) | (Number::Float(x), Number::Int(i)) => {
+                // Exact: the float must be a whole number that is this int.
+                x.fract() == 0.0 && x >= i64::MIN as f64 && x < i64::MAX as f64 && x as i64 == i
+            }
+        }
+    }
+}
+
+/// Python's `print(x)` / `str(x)`: a str as its text, everything else as its `repr()`.
+impl fmt::Display for PyValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PyValue::Str(s) => f.write_str(s),
+            other => other.write_repr(f),
+        }
+    }
+}
+
+impl PyList {
+    /// An empty list.
+    pub fn new() -> Self {
+        PyList(Vec::new())
+    }
+}
+
+impl Deref for PyList {
+    type Target = Vec<PyValue>;
+    fn deref(&self) -> &Vec<PyValue> {
+        &self.0
+    }
+}
+
+impl DerefMut for PyList {
+    fn deref_mut(&mut self) -> &mut Vec<PyValue> {
+        &mut self.0
+    }
+}
+
+/// `[1, 'a', None]`.
+impl fmt::Display for PyList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('[')?;
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            item.write_repr(f)?;
+        }
+        f.write_char(']')
+    }
+}
+
+impl PyDict {
+    /// An empty dict.
+    pub fn new() -> Self {
+        PyDict::default()
+    }
+
+    /// `d[key] = value`: replaces the value of an equal key (keeping the key first inserted, as
+    /// Python does), or appends. A list or dict as key is Python's `TypeError`.
+    pub fn insert(&mut self, key: PyValue, value: PyValue) -> Result<(), String> {
+        if !key.is_hashable() {
+            return Err(format!("TypeError: unhashable type: '{}'", key.type_name()));
+        }
+        match self.entries.iter_mut().find(|(k, _)| k.py_eq(&key)) {
+            Some((_, slot)) => *slot = value,
+            None => self.entries.push((key, value)),
+        }
+        Ok(())
+    }
+
+    /// `d.get(key)`: the value of an equal key.
+    pub fn get(&self, key: &PyValue) -> Option<&PyValue> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.py_eq(key))
+            .map(|(_, v)| v)
+    }
+
+    /// `len(d)`.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `len(d) == 0`.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&PyValue, &PyValue)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Python's dict equality: the same keys with equal values, in any order.
+impl PartialEq for PyDict {
+    fn eq(&self, other: &PyDict) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|(k, v)| other.get(k).is_some_and(|w| v.py_eq(w)))
+    }
+}
+
+/// `{1: '1', '2': 2, 0.25: None}`.
+impl fmt::Display for PyDict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('{')?;
+        for (i, (key, value)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            key.write_repr(f)?;
+            f.write_str(": ")?;
+            value.write_repr(f)?;
+        }
+        f.write_char('}')
+    }
+}
+
+/// Python's `repr(float)`: the shortest digits that read back the same; an exponent (`1e+16`,
+/// `1e-05`) outside 1e-4 ≤ |x| < 1e16.
+pub(crate) fn float_repr(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let abs = x.abs();
+    if abs == 0.0 || (1e-4..1e16).contains(&abs) {
+        // Rust's Debug is the shortest round-trip form with a `.0` on whole numbers, as Python's.
+        return format!("{x:?}");
+    }
+    let scientific = format!("{x:e}");
+    match scientific.split_once('e') {
+        Some((mantissa, exponent)) => {
+            let exponent: i32 = exponent.parse().unwrap_or(0);
+            let sign = if exponent < 0 { '-' } else { '+' };
+            format!("{mantissa}e{sign}{:02}", exponent.abs())
+        }
+        None => scientific,
+    }
+}
+
+/// Python's `repr(str)`: single quotes unless the text holds a `'` and no `"`.
+pub(crate) fn str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {
+                let code = u32::from(c);
+                let _ = match code {
+                    0..=0xff => write!(out, "\\x{code:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{code:04x}"),
+                    _ => write!(out, "\\U{code:08x}"),
+                };
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+macro_rules! from_int {
+    ($($t:ty),*) => {$(
+        impl From<$t> for PyValue {
+            fn from(n: $t) -> Self {
+                PyValue::Int(i64::from(n))
+            }
+        }
+    )*};
+}
+
+from_int!(i8, i16, i32, i64, u8, u16, u32);
+
+impl From<f64> for PyValue {
+    fn from(x: f64) -> Self {
+        PyValue::Float(x)
+    }
+}
+
+impl From<f32> for PyValue {
+    fn from(x: f32) -> Self {
+        PyValue::Float(f64::from(x))
+    }
+}
+
+impl From<bool> for PyValue {
+    fn from(b: bool) -> Self {
+        PyValue::Bool(b)
+    }
+}
+
+impl From<&str> for PyValue {
+    fn from(s: &str) -> Self {
+        PyValue::Str(s.to_string())
+    }
+}
+
+impl From<String> for PyValue {
+    fn from(s: String) -> Self {
+        PyValue::Str(s)
+    }
+}
+
+/// `()` is `None`.
+impl From<()> for PyValue {
+    fn from(_: ()) -> Self {
+        PyValue::None
+    }
+}
+
+/// `None` is `None`, `Some(x)` is `x`.
+impl<T: Into<PyValue>> From<Option<T>> for PyValue {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(PyValue::None, Into::into)
+    }
+}
+
+impl<T: Into<PyValue>> From<Vec<T>> for PyValue {
+    fn from(items: Vec<T>) -> Self {
+        PyValue::List(PyList(items.into_iter().map(Into::into).collect()))
+    }
+}
+
+impl From<PyList> for PyValue {
+    fn from(list: PyList) -> Self {
+        PyValue::List(list)
+    }
+}
+
+impl From<PyDict> for PyValue {
+    fn from(dict: PyDict) -> Self {
+        PyValue::Dict(dict)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_the_notes_dict_and_list_as_python_does() {
+        let mut d = PyDict::new();
+        d.insert(1.into(), "1".into()).expect("hashable");
+        d.insert("2".into(), 2.into()).expect("hashable");
+        d.insert(0.25.into(), PyValue::None).expect("hashable");
+        assert_eq!(d.to_string(), "{1: '1', '2': 2, 0.25: None}");
+        assert_eq!(PyValue::from(vec![666]).to_string(), "[666]");
+        assert_eq!(
+            PyValue::from(vec![111, 22, 33, 44]).to_string(),
+            "[111, 22, 33, 44]"
+        );
+    }
+
+    #[test]
+    fn str_prints_bare_but_reprs_quoted() {
+        let s = PyValue::from("武沛齐");
+        assert_eq!(s.to_string(), "武沛齐");
+        assert_eq!(s.repr(), "'武沛齐'");
+        assert_eq!(str_repr("it's"), "\"it's\"");
+        assert_eq!(str_repr("'\""), "'\\'\"'");
+        assert_eq!(str_repr("a\nb\\\u{7}"), "'a\\nb\\\\\\x07'");
+    }
+
+    #[test]
+    fn floats_print_as_python_repr() {
+        for (x, python) in [
+            (0.25, "0.25"),
+            (1.0, "1.0"),
+            (-0.0, "-0.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.5e-7, "1.5e-07"),
+            (0.0001, "0.0001"),
+            (f64::INFINITY, "inf"),
+            (f64::NAN, "nan"),
+        ] {
+            assert_eq!(float_repr(x), python, "{x}");
+        }
+    }
+
+    #[test]
+    fn keys_compare_as_in_python() {
+        let mut d = PyDict::new();
+        d.insert(1.into(), "int".into()).expect("hashable");
+        d.insert(1.0.into(), "float".into()).expect("hashable");
+        d.insert(true.into(), "bool".into()).expect("hashable");
+        // One entry: the first key stays, the last value wins.
+        assert_eq!(d.to_string(), "{1: 'bool'}");
+        assert_eq!(d.get(&PyValue::Float(1.0)), Some(&PyValue::from("bool")));
+        assert_eq!(d.get(&PyValue::from("1")), None);
+        assert_eq!(
+            d.insert(vec![1].into(), PyValue::None),
+            Err("TypeError: unhashable type: 'list'".to_string())
+        );
+        assert!(PyValue::Int(2).py_eq(&PyValue::Float(2.0)));
+        assert!(!PyValue::Int(2).py_eq(&PyValue::Float(2.5)));
+        assert_ne!(PyValue::Int(2), PyValue::Float(2.0));
+    }
+
+    #[test]
+    fn nested_values_and_none() {
+        let mut inner = PyDict::new();
+        inner
+            .insert("k".into(), vec![PyValue::None, true.into()].into())
+            .expect("hashable");
+        let list = PyValue::from(vec![
+            PyValue::from(inner),
+            PyValue::from(Some(3)),
+            ().into(),
+        ]);
+        assert_eq!(list.to_string(), "[{'k': [None, True]}, 3, None]");
+        assert_eq!(PyDict::new().to_string(), "{}");
+        assert_eq!(PyList::new().to_string(), "[]");
+    }
+}

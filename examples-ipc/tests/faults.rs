@@ -1,0 +1,125 @@
+//! Faults: the owner of shared memory panics or fails; the manager's server, a queue's producer,
+//! a pipe's peer or a lock's holder is killed. Each ends in a clear error or a clean release;
+//! nothing hangs (each run has a timeout); nothing is left in /dev/shm or running (the harness
+//! checks every run's process group).
+
+mod common;
+
+use common::{METHODS, fixture_spec, run_leaving_no_segment};
+use harness::Status;
+
+#[test]
+fn a_child_never_unlinks_the_owners_segment() {
+    for method in METHODS {
+        let out = run_leaving_no_segment(fixture_spec("shm-owner").arg(method));
+        assert!(out.success(), "{method}: {}", out.report());
+        out.assert_in_order(&[
+            "segment /examples-ipc-",
+            "child exit code Some(0)",
+            "child exit code Some(0)",
+            "value 3",
+            "still in /dev/shm after the children: true",
+        ]);
+    }
+}
+
+#[test]
+fn a_panic_or_an_error_in_main_still_removes_the_segment() {
+    for (mode, why) in [
+        ("panic", "main panics while it holds a Value"),
+        ("error", "main returns an error while it holds a Value"),
+    ] {
+        let out = run_leaving_no_segment(fixture_spec("shm-owner").arg(mode));
+        let code = if mode == "panic" { 101 } else { 1 };
+        assert_eq!(out.status, Status::Exited(code), "{mode}: {}", out.report());
+        assert!(
+            out.stdout.starts_with("segment /examples-ipc-"),
+            "{}",
+            out.report()
+        );
+        assert!(out.stderr.contains(why), "{mode}: {}", out.report());
+    }
+}
+
+#[test]
+fn a_killed_producer_makes_get_an_error_not_a_hang() {
+    for method in METHODS {
+        let out = fixture_spec("peer-killed").args(["queue", method]).run_ok();
+        out.assert_in_order(&[
+            "got 1",
+            "killing the child",
+            "error (disconnected: true): getting from a queue: no producer is left",
+            "child exit code Some(-9)",
+        ]);
+    }
+}
+
+#[test]
+fn a_killed_peer_makes_recv_an_error_not_a_hang() {
+    for method in METHODS {
+        let out = fixture_spec("peer-killed").args(["pipe", method]).run_ok();
+        out.assert_in_order(&[
+            "got 1",
+            "killing the child",
+            "error (disconnected: true): receiving from a pipe",
+            "child exit code Some(-9)",
+        ]);
+    }
+}
+
+#[test]
+fn proxy_calls_to_a_killed_server_are_errors_and_the_server_is_reaped() {
+    let out = fixture_spec("manager-faults").arg("server-killed").run_ok();
+    out.assert_in_order(&[
+        "before: {1: '1'}",
+        "killing the server",
+        "d[2] = 2: error (disconnected: true)",
+        "print(d): error (disconnected: true)",
+        "l.append(1): error (disconnected: true)",
+        "lock.acquire(): error (disconnected: true)",
+        "manager.dict(): error? true",
+        "manager dropped",
+    ]);
+}
+
+#[test]
+fn a_child_waiting_for_a_lock_gets_an_error_when_the_server_dies() {
+    for method in METHODS {
+        let out = fixture_spec("manager-faults")
+            .args(["waiter", method])
+            .run_ok();
+        out.assert_in_order(&[
+            "child says: about to acquire",
+            "killing the server",
+            "child: error (disconnected: true)",
+            "child exit code Some(0)",
+            "manager dropped",
+        ]);
+    }
+}
+
+#[test]
+fn a_lock_whose_holder_is_killed_is_released() {
+    for method in METHODS {
+        let out = fixture_spec("manager-faults")
+            .args(["holder-dies", method])
+            .run_ok();
+        out.assert_in_order(&[
+            "child says: held",
+            "killing the child",
+            "child exit code Some(-9)",
+            "parent acquired the lock the dead child held",
+            "manager dropped",
+        ]);
+    }
+}
+
+#[test]
+fn an_rlock_is_re_entrant_and_a_released_lock_is_free() {
+    let out = fixture_spec("manager-faults").arg("rlock").run_ok();
+    out.assert_in_order(&[
+        "the holder acquired the RLock again",
+        "a released Lock is free again",
+        "manager dropped",
+    ]);
+}
