@@ -52,6 +52,21 @@ pub fn seconds(f: impl FnOnce() -> Result<()>) -> Result<f64> {
     Ok(started.elapsed().as_secs_f64())
 }
 
+/// How many numbers the CPU-bound questions add up.
+pub fn accumulation_size(settings: &Settings) -> u64 {
+    settings.pick(10_000_000, 200_000_000)
+}
+
+/// An error unless `got` is the sum of `numbers`: a measurement of a wrong answer is no use.
+pub fn expect_sum(got: u64, numbers: std::ops::Range<u64>) -> Result<()> {
+    let want = examples_threads::accumulate::expected(numbers);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("wrong sum {got}, expected {want}").into())
+    }
+}
+
 /// The number of OS threads of this process now (Linux: `/proc/self/task`).
 pub fn os_threads() -> usize {
     std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())

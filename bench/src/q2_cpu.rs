@@ -4,7 +4,7 @@ use examples_processes::{ProcessPoolExecutor, cpu_count, target};
 use examples_threads::accumulate;
 
 use crate::chart::{Chart, Series};
-use crate::measure::{Result, Settings, median_of, seconds};
+use crate::measure::{Result, Settings, accumulation_size, expect_sum, median_of, seconds};
 use crate::report::{Section, Table, num};
 
 /// A pool task: the sum of `start..end`.
@@ -25,16 +25,9 @@ fn on_processes(pool: &ProcessPoolExecutor, numbers: u64, parts: usize) -> Resul
 }
 
 pub fn run(settings: &Settings) -> Result<Section> {
-    let numbers: u64 = settings.pick(10_000_000, 200_000_000);
-    let want = accumulate::expected(0..numbers);
+    let numbers = accumulation_size(settings);
     let cores = cpu_count();
-    let check = |got: u64| -> Result<()> {
-        if got == want {
-            Ok(())
-        } else {
-            Err(format!("wrong sum {got}, expected {want}").into())
-        }
-    };
+    let check = |got: u64| expect_sum(got, 0..numbers);
     let one = median_of(settings, || seconds(|| check(accumulate::sum(0..numbers))))?;
     let mut table = Table::new(&["workers", "threads: speedup", "processes: speedup", "ideal"]);
     let (mut threads, mut processes, mut ideal) = (Vec::new(), Vec::new(), Vec::new());

@@ -5,20 +5,13 @@ use examples_threads::accumulate;
 use examples_threads::pool::ThreadPool;
 
 use crate::chart::{Chart, Series};
-use crate::measure::{Result, Settings, median_of, seconds};
+use crate::measure::{Result, Settings, accumulation_size, expect_sum, median_of, seconds};
 use crate::report::{Section, Table, num};
 
 pub fn run(settings: &Settings) -> Result<Section> {
-    let numbers: u64 = settings.pick(10_000_000, 200_000_000);
-    let want = accumulate::expected(0..numbers);
+    let numbers = accumulation_size(settings);
     let cores = cpu_count();
-    let check = |got: u64| -> Result<()> {
-        if got == want {
-            Ok(())
-        } else {
-            Err(format!("wrong sum {got}").into())
-        }
-    };
+    let check = |got: u64| expect_sum(got, 0..numbers);
     let mut table = Table::new(&[
         "parts",
         "a thread per part (ms)",

@@ -2,15 +2,10 @@
 
 use std::collections::BTreeSet;
 
+use common::addresses;
 use harness::example;
 
-/// The addresses in `<… object at 0x…>` on each line of `text`, in order.
-fn addresses(text: &str) -> Vec<String> {
-    text.lines()
-        .flat_map(|line| line.split(" object at ").skip(1))
-        .map(|rest| rest.split('>').next().unwrap_or_default().to_string())
-        .collect()
-}
+mod common;
 
 #[test]
 fn constructing_twice_returns_the_first_instance() {

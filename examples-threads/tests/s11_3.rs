@@ -1,14 +1,9 @@
 //! §11.3 单例模式: the module-level singleton.
 
+use common::addresses;
 use harness::example;
 
-/// The addresses in `<… object at 0x…>` on each line of `text`, in order.
-fn addresses(text: &str) -> Vec<String> {
-    text.lines()
-        .flat_map(|line| line.split(" object at ").skip(1))
-        .map(|rest| rest.split('>').next().unwrap_or_default().to_string())
-        .collect()
-}
+mod common;
 
 #[test]
 fn the_module_level_static_is_built_once_and_shared() {

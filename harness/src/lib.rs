@@ -36,6 +36,26 @@ pub const TEST_TIME_SCALE: &str = "0.05";
 /// How long a test lets an example run before it is killed and the test fails.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A test fixture of the calling package: a program under `tests/fixtures/`, declared as an
+/// `[[example]]` in the package's Cargo.toml, which `cargo test` builds beside the tests.
+/// Programs that start processes cannot run inside the multithreaded test harness; a test
+/// drives them as fixtures instead. Panics with a clear message if it was not built.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> → target/<profile>/examples/<name>
+    let profile = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("a test runs from target/<profile>/deps");
+    let path = profile.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test` builds the fixtures (is it an [[example]] of this package?)",
+        path.display()
+    );
+    path
+}
+
 /// How often a waiting loop looks again.
 const POLL: Duration = Duration::from_millis(5);
 

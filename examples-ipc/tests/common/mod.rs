@@ -1,30 +1,11 @@
 //! Helpers the ipc tests share.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use harness::{Outcome, Spec};
 
 /// The start methods every snippet is run under.
 pub const METHODS: [&str; 3] = ["fork", "spawn", "forkserver"];
-
-/// A fixture program of this package (`tests/fixtures/`, built by `cargo test` as an example).
-#[allow(dead_code)]
-pub fn fixture(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's own path");
-    // target/debug/deps/<test> → target/debug/examples/<name>
-    let debug = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test runs from target/<profile>/deps");
-    let path = debug.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test` builds the fixtures",
-        path.display()
-    );
-    path
-}
 
 /// The shared memory segments in /dev/shm that process `pid` created (`examples-ipc-<pid>-…`).
 pub fn segments_of(pid: u32) -> Vec<String> {
@@ -57,5 +38,5 @@ pub fn run_leaving_no_segment(spec: Spec) -> Outcome {
 /// A fixture run with a timeout that no correct run comes near.
 #[allow(dead_code)]
 pub fn fixture_spec(name: &str) -> Spec {
-    Spec::new(fixture(name)).timeout(Duration::from_secs(60))
+    Spec::new(harness::fixture(name)).timeout(Duration::from_secs(60))
 }
