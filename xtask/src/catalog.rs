@@ -117,6 +117,44 @@ pub const CATALOG: &[Example] = &[
         "one target under fork, spawn and forkserver: only the forked child sees the parent's global and open file",
     ),
     ex(
+        "s09-1-fork-unflushed",
+        PROCESSES,
+        "§9.1 案例",
+        "fork copies a file's unflushed buffer: x1.txt ends 武沛齐 / alex / 武沛齐",
+    ),
+    ex(
+        "s09-1-fork-flushed",
+        PROCESSES,
+        "§9.1 案例",
+        "flushed before the fork, the buffer is not copied: x1.txt ends 武沛齐 / alex",
+    ),
+    ex(
+        "s09-1-fork-lock",
+        PROCESSES,
+        "§9.1 案例",
+        "fork copies a held lock: the child's ten threads wait until its main thread releases it",
+    )
+    .paced(12),
+    ex(
+        "s09-1-process-name",
+        PROCESSES,
+        "§9.1 案例",
+        "a spawned process named 哈哈哈哈 counts its 11 threads and reads its own name",
+    )
+    .paced(3),
+    ex(
+        "s09-1-custom-process",
+        PROCESSES,
+        "§9.1 案例",
+        "a process type with its own run(), sent to a spawned process",
+    ),
+    ex(
+        "s09-1-cpu-count",
+        PROCESSES,
+        "§9.1 案例",
+        "cpu_count(), and cpu_count() - 1 processes started",
+    ),
+    ex(
         "s09-5-process-pool",
         PROCESSES,
         "§9.5 进程池",
