@@ -1,5 +1,5 @@
 //! Faults: a pool worker that panics, aborts or is killed; a spawned child that dies before it
-//! connects back. Each ends in a clear error; nothing hangs; no process is left behind (the
+//! connects back; a process killed while it holds a process lock. Each ends in a clear error; nothing hangs; no process is left behind (the
 //! harness checks every run's process group).
 
 mod common;
@@ -112,5 +112,26 @@ fn without_the_fault_the_same_fixture_runs_its_target() {
             .arg(method)
             .run_ok();
         out.assert_in_order(&["the target ran", "started and joined, exit code Some(0)"]);
+    }
+}
+
+#[test]
+fn a_process_killed_while_holding_the_lock_does_not_leave_it_held() {
+    for method in ["spawn", "fork"] {
+        let out = Spec::new(common::fixture("lock-holder-dies"))
+            .arg(method)
+            .timeout(Duration::from_secs(60))
+            .run_ok();
+        assert_eq!(
+            out.lines(),
+            [
+                "held by the child: true",
+                "child exit code: Some(-9)",
+                "free after its death: true",
+                "acquired again",
+            ],
+            "{method}: {}",
+            out.report()
+        );
     }
 }

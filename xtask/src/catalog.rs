@@ -155,6 +155,13 @@ pub const CATALOG: &[Example] = &[
         "cpu_count(), and cpu_count() - 1 processes started",
     ),
     ex(
+        "s09-4-process-lock",
+        PROCESSES,
+        "§9.4 进程锁",
+        "ten spawned processes sell 10 tickets under a flock-based process lock; without it, updates are lost",
+    )
+    .paced(6),
+    ex(
         "s09-5-process-pool",
         PROCESSES,
         "§9.5 进程池",
