@@ -111,6 +111,13 @@ pub const CATALOG: &[Example] = &[
     .paced(1),
     // ── examples-processes ────────────────────────────────────────────────────────────────
     ex(
+        "s02-thread-vs-process",
+        PROCESSES,
+        "§2 多进程和多线程",
+        "100 threads, then 100 processes per start method, started and joined: time per start beside the bare OS floor",
+    )
+    .alone(),
+    ex(
         "s09-start-methods",
         PROCESSES,
         "§9 进程",
