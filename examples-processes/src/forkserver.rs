@@ -7,8 +7,8 @@
 //!
 //! Here the server is a fresh run of the program's executable (started by `init()` with the
 //! `forkserver` role). It waits, on one thread, for two kinds of events:
-//! - a [`ForkRequest`] from the parent: fork; the child connects back to the parent's one-shot
-//!   server as a spawned child would; the parent is told the pid;
+//! - a [`ForkRequest`] from the parent: fork; the child reads its job from the channel that came
+//!   with the request (the parent has sent it already); the parent is told the pid;
 //! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
 //!   reap the child, tell the parent its exit code.
 //!
@@ -22,7 +22,7 @@ use ipc_channel::ipc::{self, IpcReceiverSet, IpcSelectionResult, IpcSender};
 use nix::unistd::{ForkResult, Pid, fork};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, ChildEvent, Exit, ForkRequest, Hello};
+use crate::launch::{self, ChildEvent, ForkRequest, Hello};
 use crate::process::{state, wait_for_exit};
 
 /// Runs the fork server for the parent whose one-shot server is `parent`; never returns.
@@ -75,10 +75,13 @@ fn run(parent: String) -> Result<()> {
                             drop(watch);
                             // Keep the sentinel open until this child exits.
                             state().sentinels.push(sentinel.to_opaque());
-                            launch::child_main(request.server, Exit::Immediately)
+                            launch::served_child_main(request.job)
                         }
                         ForkResult::Parent { child } => {
                             drop(sentinel);
+                            // The child's now: without our copy, its death closes the channel,
+                            // and a parent still sending to it gets an error instead of a hang.
+                            drop(request.job);
                             let id = set
                                 .add(watch)
                                 .context(|| "fork server: watching a child".to_string())?;
