@@ -23,6 +23,7 @@
 //! Run it: `cargo run -p examples-processes --bin s09-4-process-lock` (about 6 s).
 
 use std::error::Error;
+use std::time::Duration;
 
 use examples_processes::{Lock, Process, StartMethod, set_start_method, target};
 use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
@@ -112,7 +113,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     drop(have_read);
     for _ in 0..10 {
-        heard.recv()?; // one process has read
+        // One more has read. (Bounded: one that died first must not leave us waiting.)
+        heard
+            .try_recv_timeout(Duration::from_secs(30))
+            .map_err(|e| format!("a process did not say it had read f1.txt: {e:?}"))?;
     }
     for go in gos {
         go.send(())?;
