@@ -69,10 +69,17 @@ fn run(parent: String) -> Result<()> {
                         .context(|| "fork server: a sentinel channel".to_string())?;
                     // SAFETY: the fork server is single-threaded (it runs only this loop), so the
                     // child's copy of memory holds no lock of another thread. The child goes
-                    // straight into the spawn handshake and leaves through `_exit`.
+                    // straight to reading its job and leaves through `_exit`.
                     match unsafe { fork() }.context(|| "fork server: fork() failed".to_string())? {
                         ForkResult::Child => {
                             drop(watch);
+                            // Our copies of the server's channels — its requests, the other
+                            // children's sentinels and event senders, our own event sender —
+                            // would keep them open after the server dies: the parent's next
+                            // request and its wait for our exit would then hang until we end.
+                            drop(set);
+                            drop(children);
+                            drop(request.events);
                             // Keep the sentinel open until this child exits.
                             state().sentinels.push(sentinel.to_opaque());
                             launch::served_child_main(request.job)

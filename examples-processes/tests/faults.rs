@@ -1,5 +1,5 @@
 //! Faults: a pool worker that panics, aborts or is killed; a spawned child that dies before it
-//! connects back; a process killed while it holds a process lock. Each ends in a clear error; nothing hangs; no process is left behind (the
+//! connects back; a process killed while it holds a process lock; a fork server that dies. Each ends in a clear error; nothing hangs; no process is left behind (the
 //! harness checks every run's process group).
 
 mod common;
@@ -134,4 +134,24 @@ fn a_process_killed_while_holding_the_lock_does_not_leave_it_held() {
             out.report()
         );
     }
+}
+
+#[test]
+fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
+    // The fork server's child would run for 600 s: a hang shows as a timeout.
+    let out = Spec::new(common::fixture("forkserver-dies"))
+        .timeout(Duration::from_secs(20))
+        .run_ok();
+    let lines = out.lines();
+    assert_eq!(lines[0], "fork server killed", "{}", out.report());
+    assert!(
+        lines[1].starts_with("next start failed: asking the fork server for a child"),
+        "{}",
+        out.report()
+    );
+    assert!(
+        lines[2].starts_with("join failed: ") && lines[2].contains("the fork server is gone"),
+        "{}",
+        out.report()
+    );
 }
