@@ -7,8 +7,8 @@
 //!
 //! Here the server is a fresh run of the program's executable (started by `init()` with the
 //! `forkserver` role). It waits, on one thread, for two kinds of events:
-//! - a [`ForkRequest`] from the parent: fork; the child connects back to the parent's one-shot
-//!   server as a spawned child would; the parent is told the pid;
+//! - a [`ForkRequest`] from the parent: fork; the child reads its job from the channel that came
+//!   with the request (the parent has sent it already); the parent is told the pid;
 //! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
 //!   reap the child, tell the parent its exit code.
 //!
@@ -22,7 +22,7 @@ use ipc_channel::ipc::{self, IpcReceiverSet, IpcSelectionResult, IpcSender};
 use nix::unistd::{ForkResult, Pid, fork};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, ChildEvent, Exit, ForkRequest, Hello};
+use crate::launch::{self, ChildEvent, ForkRequest, Hello};
 use crate::process::{state, wait_for_exit};
 
 /// Runs the fork server for the parent whose one-shot server is `parent`; never returns.
@@ -69,16 +69,26 @@ fn run(parent: String) -> Result<()> {
                         .context(|| "fork server: a sentinel channel".to_string())?;
                     // SAFETY: the fork server is single-threaded (it runs only this loop), so the
                     // child's copy of memory holds no lock of another thread. The child goes
-                    // straight into the spawn handshake and leaves through `_exit`.
+                    // straight to reading its job and leaves through `_exit`.
                     match unsafe { fork() }.context(|| "fork server: fork() failed".to_string())? {
                         ForkResult::Child => {
                             drop(watch);
+                            // Our copies of the server's channels — its requests, the other
+                            // children's sentinels and event senders, our own event sender —
+                            // would keep them open after the server dies: the parent's next
+                            // request and its wait for our exit would then hang until we end.
+                            drop(set);
+                            drop(children);
+                            drop(request.events);
                             // Keep the sentinel open until this child exits.
                             state().sentinels.push(sentinel.to_opaque());
-                            launch::child_main(request.server, Exit::Immediately)
+                            launch::served_child_main(request.job)
                         }
                         ForkResult::Parent { child } => {
                             drop(sentinel);
+                            // The child's now: without our copy, its death closes the channel,
+                            // and a parent still sending to it gets an error instead of a hang.
+                            drop(request.job);
                             let id = set
                                 .add(watch)
                                 .context(|| "fork server: watching a child".to_string())?;

@@ -9,8 +9,11 @@
 //! typed as the target wants them. The child runs the target and exits.
 //!
 //! **forkserver** — the first such start runs the executable with [`ROLE`] = `forkserver` (see
-//! [`crate::forkserver`]); each later start sends it a [`ForkRequest`], it forks, and the fresh
-//! child goes through the same handshake as a spawned one.
+//! [`crate::forkserver`]); each start sends it a [`ForkRequest`] carrying the receiving end of a
+//! fresh channel, and at once the [`Header`] and the arguments into that channel; the server
+//! forks, and the child, which inherits the receiving end, reads its job from it. No connection
+//! back to the parent is needed: the server tells the parent the child's pid and, later, its
+//! exit.
 //!
 //! ipc-channel's `accept()` blocks forever when the child dies before connecting
 //! (servo/ipc-channel#201), so [`accept_watched`] accepts on a helper thread while the parent
@@ -23,7 +26,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
+use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender, OpaqueIpcSender};
 use nix::unistd::{ForkResult, Pid, fork};
 use serde::{Deserialize, Serialize};
 
@@ -66,10 +69,10 @@ pub(crate) enum Role {
     PoolWorker,
 }
 
-/// A request to the fork server: fork a child that will connect to `server`.
+/// A request to the fork server: fork a child that reads its job from `job`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ForkRequest {
-    pub(crate) server: String,
+    pub(crate) job: IpcReceiver<Header>,
     pub(crate) events: IpcSender<ChildEvent>,
 }
 
@@ -209,16 +212,21 @@ fn serve_child<Args: Wire, R: Wire>(
     identity: Identity,
 ) -> Result<Arc<ChildRecord>> {
     let requests = fork_server_requests()?;
-    let (server, name) = IpcOneShotServer::<Hello>::new()
-        .context(|| "creating the channel a fork-served child connects to".to_string())?;
-    let (events_tx, events) =
-        ipc::channel::<ChildEvent>().context(|| "creating a channel".to_string())?;
+    let context = || "asking the fork server for a child".to_string();
+    let (job, job_rx) = ipc::channel::<Header>().context(context)?;
+    let (events_tx, events) = ipc::channel::<ChildEvent>().context(context)?;
     requests
         .send(ForkRequest {
-            server: name.clone(),
+            job: job_rx,
             events: events_tx,
         })
-        .context(|| "asking the fork server for a child".to_string())?;
+        .context(context)?;
+    // The job waits in the channel until the child reads it: no need to wait for the fork.
+    let role = Role::Process {
+        target: target.name().to_string(),
+    };
+    send_job(&job, identity, role, Some(args))
+        .context(|| "handing the fork server's child its target".to_string())?;
     let pid = match events.recv() {
         Ok(ChildEvent::Started(pid)) => Pid::from_raw(pid),
         Ok(ChildEvent::Exited(code)) => {
@@ -227,20 +235,9 @@ fn serve_child<Args: Wire, R: Wire>(
                 detail: describe_exit(code),
             });
         }
-        Err(e) => {
-            return Err(Error::channel("asking the fork server for a child", e));
-        }
+        Err(e) => return Err(Error::channel(context(), e)),
     };
-    let record = Arc::new(ChildRecord::served(pid, events));
-    let probe = Arc::clone(&record);
-    let (_sentinel, hello) = accept_watched(server, &name, pid, move || {
-        probe.poll().ok().flatten().map(describe_exit)
-    })?;
-    let role = Role::Process {
-        target: target.name().to_string(),
-    };
-    hand_over(hello, identity, role, Some(args), pid)?;
-    Ok(record)
+    Ok(Arc::new(ChildRecord::served(pid, events)))
 }
 
 /// The fork server's request channel, starting the server on first use.
@@ -306,24 +303,28 @@ fn hand_over<Args: Wire>(
             detail: "it did not introduce itself".into(),
         });
     };
-    let context = || format!("handing child {pid} its target");
-    header
-        .send(Header {
-            name: identity.name,
-            class: identity.class.to_string(),
-            role,
-        })
-        .context(context)?;
+    send_job(&header, identity, role, args)
+        .context(|| format!("handing child {pid} its target"))?;
+    Ok(header)
+}
+
+/// Sends a child its [`Header`], then its arguments, on `channel`.
+fn send_job<Args: Wire>(
+    channel: &IpcSender<Header>,
+    identity: Identity,
+    role: Role,
+    args: Option<Args>,
+) -> Result<(), ipc_channel::IpcError> {
+    channel.send(Header {
+        name: identity.name,
+        class: identity.class.to_string(),
+        role,
+    })?;
     if let Some(args) = args {
         // The same channel, now carrying the target's argument type.
-        header
-            .clone()
-            .to_opaque()
-            .to::<Args>()
-            .send(args)
-            .context(context)?;
+        channel.clone().to_opaque().to::<Args>().send(args)?;
     }
-    Ok(header)
+    Ok(())
 }
 
 /// Accepts the connection of child `pid` on `server`, unless `died` reports it gone first.
@@ -402,7 +403,7 @@ pub(crate) fn become_role_if_asked() {
     };
     let server = std::env::var(SERVER).unwrap_or_default();
     match role.as_str() {
-        "spawn" => child_main(server, Exit::Normally),
+        "spawn" => child_main(server),
         "forkserver" => crate::forkserver::serve(server),
         // A bare start of the executable, to measure what starting it costs (see `floor`).
         "noop" => std::process::exit(0),
@@ -423,19 +424,29 @@ pub(crate) enum Exit {
     Immediately,
 }
 
-/// A spawned or fork-served child: connect back, learn the job, do it, exit.
-pub(crate) fn child_main(server: String, exit: Exit) -> ! {
-    let code = run_catching(|| connect_and_run(server));
-    finish(code, exit)
+/// A spawned child: connect back, learn the job, do it, exit.
+fn child_main(server: String) -> ! {
+    let code = run_catching(|| {
+        let context = || "connecting to the parent process".to_string();
+        let (header_tx, header_rx) = ipc::channel::<Header>().context(context)?;
+        let parent = IpcSender::<Hello>::connect(server).context(context)?;
+        parent
+            .send(Hello::Child { header: header_tx })
+            .context(context)?;
+        // Held until we exit: its closing tells the parent we are gone.
+        run_job(header_rx, Some(parent.to_opaque()))
+    });
+    finish(code, Exit::Normally)
 }
 
-fn connect_and_run(server: String) -> Result<()> {
-    let context = || "connecting to the parent process".to_string();
-    let (header_tx, header_rx) = ipc::channel::<Header>().context(context)?;
-    let parent = IpcSender::<Hello>::connect(server).context(context)?;
-    parent
-        .send(Hello::Child { header: header_tx })
-        .context(context)?;
+/// A child forked by the fork server: read the job the parent sent, do it, `_exit`.
+pub(crate) fn served_child_main(job: IpcReceiver<Header>) -> ! {
+    let code = run_catching(|| run_job(job, None));
+    finish(code, Exit::Immediately)
+}
+
+/// Receives the [`Header`] on `header_rx`, becomes the child it names, runs its job.
+fn run_job(header_rx: IpcReceiver<Header>, sentinel: Option<OpaqueIpcSender>) -> Result<()> {
     let header = header_rx
         .recv()
         .context(|| "receiving the target from the parent".to_string())?;
@@ -445,8 +456,7 @@ fn connect_and_run(server: String) -> Result<()> {
             name: header.name,
             class: class_name(&header.class),
         });
-        // Held until we exit: its closing tells the parent we are gone.
-        state.sentinels.push(parent.to_opaque());
+        state.sentinels.extend(sentinel);
     }
     match header.role {
         Role::Process { target } => {

@@ -7,7 +7,8 @@
 //! holding the lock cannot leave it held forever — the failure a lock in shared memory has.
 //!
 //! A [`Lock`] travels to spawned children as the path of its file (it is serializable); a forked
-//! child has it already. The process that created it removes the file when it drops it.
+//! child has it already. A clone is one more handle to the same lock, for handing one lock to
+//! several processes. The process that created it removes the file when it drops the original.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -64,6 +65,18 @@ impl Lock {
     }
 }
 
+/// Another handle to the same lock, as when Python hands one lock to several processes: each
+/// `Process::new(target, (lock.clone(),))` gets its own. Only the original removes the lock file
+/// when dropped, so keep it until the processes are done with the lock.
+impl Clone for Lock {
+    fn clone(&self) -> Self {
+        Lock {
+            path: self.path.clone(),
+            owner: None,
+        }
+    }
+}
+
 impl Drop for LockGuard {
     fn drop(&mut self) {
         // Closing the file releases the lock too; unlocking first says so explicitly.
@@ -76,5 +89,31 @@ impl Drop for Lock {
         if self.owner == Some(std::process::id()) {
             let _ = std::fs::remove_file(&self.path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clone_is_the_same_lock_and_only_the_original_removes_the_file() {
+        let lock = Lock::new().expect("a lock");
+        let clone = lock.clone();
+        assert_eq!(clone.path(), lock.path());
+        let held = clone.acquire().expect("the clone takes the lock");
+        let other = File::open(lock.path()).expect("open the lock file");
+        assert!(
+            other.try_lock().is_err(),
+            "the lock is held through the clone"
+        );
+        drop(held);
+        assert!(other.try_lock().is_ok(), "released with the clone's guard");
+        other.unlock().expect("unlock");
+        drop(clone);
+        assert!(lock.path().exists(), "dropping a clone keeps the file");
+        let path = lock.path().to_path_buf();
+        drop(lock);
+        assert!(!path.exists(), "dropping the original removes it");
     }
 }

@@ -1,8 +1,6 @@
 //! Faults: a pool worker that panics, aborts or is killed; a spawned child that dies before it
-//! connects back. Each ends in a clear error; nothing hangs; no process is left behind (the
+//! connects back; a process killed while it holds a process lock; a fork server that dies. Each ends in a clear error; nothing hangs; no process is left behind (the
 //! harness checks every run's process group).
-
-mod common;
 
 use std::time::Duration;
 
@@ -11,7 +9,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 fn pool_faults(mode: &str) -> Spec {
-    Spec::new(common::fixture("pool-faults"))
+    Spec::new(harness::fixture("pool-faults"))
         .arg(mode)
         .timeout(Duration::from_secs(60))
 }
@@ -87,7 +85,7 @@ fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
 #[test]
 fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
     for method in ["spawn", "forkserver"] {
-        let out = Spec::new(common::fixture("child-dies-early"))
+        let out = Spec::new(harness::fixture("child-dies-early"))
             .arg(method)
             .env("DIE_EARLY", "1")
             .timeout(Duration::from_secs(60))
@@ -108,9 +106,50 @@ fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
 #[test]
 fn without_the_fault_the_same_fixture_runs_its_target() {
     for method in ["spawn", "forkserver"] {
-        let out = Spec::new(common::fixture("child-dies-early"))
+        let out = Spec::new(harness::fixture("child-dies-early"))
             .arg(method)
             .run_ok();
         out.assert_in_order(&["the target ran", "started and joined, exit code Some(0)"]);
     }
+}
+
+#[test]
+fn a_process_killed_while_holding_the_lock_does_not_leave_it_held() {
+    for method in ["spawn", "fork"] {
+        let out = Spec::new(harness::fixture("lock-holder-dies"))
+            .arg(method)
+            .timeout(Duration::from_secs(60))
+            .run_ok();
+        assert_eq!(
+            out.lines(),
+            [
+                "held by the child: true",
+                "child exit code: Some(-9)",
+                "free after its death: true",
+                "acquired again",
+            ],
+            "{method}: {}",
+            out.report()
+        );
+    }
+}
+
+#[test]
+fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
+    // The fork server's child would run for 600 s: a hang shows as a timeout.
+    let out = Spec::new(harness::fixture("forkserver-dies"))
+        .timeout(Duration::from_secs(20))
+        .run_ok();
+    let lines = out.lines();
+    assert_eq!(lines[0], "fork server killed", "{}", out.report());
+    assert!(
+        lines[1].starts_with("next start failed: asking the fork server for a child"),
+        "{}",
+        out.report()
+    );
+    assert!(
+        lines[2].starts_with("join failed: ") && lines[2].contains("the fork server is gone"),
+        "{}",
+        out.report()
+    );
 }

@@ -204,11 +204,63 @@ pub const CATALOG: &[Example] = &[
     .alone(),
     // ── examples-processes ────────────────────────────────────────────────────────────────
     ex(
+        "s02-thread-vs-process",
+        PROCESSES,
+        "§2 多进程和多线程",
+        "100 threads, then 100 processes per start method, started and joined: time per start beside the bare OS floor",
+    )
+    .alone(),
+    ex(
         "s09-start-methods",
         PROCESSES,
         "§9 进程",
         "one target under fork, spawn and forkserver: only the forked child sees the parent's global and open file",
     ),
+    ex(
+        "s09-1-fork-unflushed",
+        PROCESSES,
+        "§9.1 案例",
+        "fork copies a file's unflushed buffer: x1.txt ends 武沛齐 / alex / 武沛齐",
+    ),
+    ex(
+        "s09-1-fork-flushed",
+        PROCESSES,
+        "§9.1 案例",
+        "flushed before the fork, the buffer is not copied: x1.txt ends 武沛齐 / alex",
+    ),
+    ex(
+        "s09-1-fork-lock",
+        PROCESSES,
+        "§9.1 案例",
+        "fork copies a held lock: the child's ten threads wait until its main thread releases it",
+    )
+    .paced(12),
+    ex(
+        "s09-1-process-name",
+        PROCESSES,
+        "§9.1 案例",
+        "a spawned process named 哈哈哈哈 counts its 11 threads and reads its own name",
+    )
+    .paced(3),
+    ex(
+        "s09-1-custom-process",
+        PROCESSES,
+        "§9.1 案例",
+        "a process type with its own run(), sent to a spawned process",
+    ),
+    ex(
+        "s09-1-cpu-count",
+        PROCESSES,
+        "§9.1 案例",
+        "cpu_count(), and cpu_count() - 1 processes started",
+    ),
+    ex(
+        "s09-4-process-lock",
+        PROCESSES,
+        "§9.4 进程锁",
+        "ten spawned processes sell 10 tickets under a flock-based process lock; without it, updates are lost",
+    )
+    .paced(6),
     ex(
         "s09-5-process-pool",
         PROCESSES,
