@@ -45,6 +45,33 @@ pub fn median_of(settings: &Settings, mut f: impl FnMut() -> Result<f64>) -> Res
     Ok(median(values))
 }
 
+/// A measurement taken once per round.
+pub type Measurement<'a> = Box<dyn FnMut() -> Result<f64> + 'a>;
+
+/// Takes every measurement once per round, in turn — a warm-up round, then
+/// [`Settings::runs`] rounds — and returns each one's samples, round by round.
+///
+/// Taking them in turn, rather than each one's runs back to back, exposes them alike to a
+/// machine whose speed drifts (a virtual machine sharing its host): a ratio of two of them taken
+/// in the same round compares like with like.
+pub fn rounds(settings: &Settings, measurements: &mut [Measurement<'_>]) -> Result<Vec<Vec<f64>>> {
+    let mut samples = vec![Vec::new(); measurements.len()];
+    for round in 0..=settings.runs() {
+        for (i, measure) in measurements.iter_mut().enumerate() {
+            let value = measure()?;
+            if round > 0 {
+                samples[i].push(value);
+            }
+        }
+    }
+    Ok(samples)
+}
+
+/// The median over rounds of `a[r] / b[r]`.
+pub fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
+    median(a.iter().zip(b).map(|(a, b)| a / b).collect())
+}
+
 /// Seconds `f` takes.
 pub fn seconds(f: impl FnOnce() -> Result<()>) -> Result<f64> {
     let started = Instant::now();
@@ -75,6 +102,30 @@ pub fn os_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounds_take_turns_and_skip_the_warm_up() {
+        let settings = Settings { quick: true };
+        let order = std::cell::RefCell::new(Vec::new());
+        let mut a_calls = 0.0;
+        let mut measurements: Vec<Measurement> = vec![
+            Box::new(|| {
+                order.borrow_mut().push('a');
+                a_calls += 1.0;
+                Ok(a_calls)
+            }),
+            Box::new(|| {
+                order.borrow_mut().push('b');
+                Ok(10.0)
+            }),
+        ];
+        let samples = rounds(&settings, &mut measurements).expect("rounds");
+        drop(measurements);
+        assert_eq!(samples[0], vec![2.0, 3.0, 4.0]);
+        assert_eq!(samples[1], vec![10.0; 3]);
+        assert_eq!(order.borrow().iter().collect::<String>(), "abababab");
+        assert_eq!(median_ratio(&samples[1], &samples[0]), 10.0 / 3.0);
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

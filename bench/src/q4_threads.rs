@@ -5,7 +5,10 @@ use examples_threads::accumulate;
 use examples_threads::pool::ThreadPool;
 
 use crate::chart::{Chart, Series};
-use crate::measure::{Result, Settings, accumulation_size, expect_sum, median_of, seconds};
+use crate::measure::{
+    Measurement, Result, Settings, accumulation_size, expect_sum, median, median_ratio, rounds,
+    seconds,
+};
 use crate::report::{Section, Table, num};
 
 pub fn run(settings: &Settings) -> Result<Section> {
@@ -17,27 +20,37 @@ pub fn run(settings: &Settings) -> Result<Section> {
         "a thread per part (ms)",
         &format!("a pool of {cores} threads (ms)"),
     ]);
-    let (mut own, mut pooled) = (Vec::new(), Vec::new());
     let counts: Vec<usize> = (0..=8).map(|p| 1usize << p).collect();
+    let on_pool = |parts: usize| -> Result<()> {
+        let pool = ThreadPool::new(cores, "sum");
+        let futures: Vec<_> = accumulate::split(0..numbers, parts)
+            .into_iter()
+            .map(|part| pool.submit(move || accumulate::sum(part)))
+            .collect();
+        let mut total: u64 = 0;
+        for f in &futures {
+            total = total.wrapping_add(*f.result().map_err(|e| e.to_string())?);
+        }
+        pool.shutdown();
+        check(total)
+    };
+    // Round by round: every number of threads, then every number of pool tasks.
+    let mut measurements: Vec<Measurement> = Vec::new();
     for &parts in &counts {
-        let t = median_of(settings, || {
+        measurements.push(Box::new(move || {
             seconds(|| check(accumulate::sum_on_threads(0..numbers, parts)?))
-        })?;
-        let p = median_of(settings, || {
-            seconds(|| {
-                let pool = ThreadPool::new(cores, "sum");
-                let futures: Vec<_> = accumulate::split(0..numbers, parts)
-                    .into_iter()
-                    .map(|part| pool.submit(move || accumulate::sum(part)))
-                    .collect();
-                let mut total: u64 = 0;
-                for f in &futures {
-                    total = total.wrapping_add(*f.result().map_err(|e| e.to_string())?);
-                }
-                pool.shutdown();
-                check(total)
-            })
-        })?;
+        }));
+    }
+    for &parts in &counts {
+        measurements.push(Box::new(move || seconds(|| on_pool(parts))));
+    }
+    let samples = rounds(settings, &mut measurements)?;
+    drop(measurements);
+    let (own_samples, pool_samples) = samples.split_at(counts.len());
+    let (mut own, mut pooled) = (Vec::new(), Vec::new());
+    for (i, &parts) in counts.iter().enumerate() {
+        let t = median(own_samples[i].clone());
+        let p = median(pool_samples[i].clone());
         table.row(vec![parts.to_string(), num(t * 1e3), num(p * 1e3)]);
         own.push((parts as f64, t * 1e3));
         pooled.push((parts as f64, p * 1e3));
@@ -47,8 +60,13 @@ pub fn run(settings: &Settings) -> Result<Section> {
             .find(|p| p.0 == parts as f64)
             .map_or(f64::NAN, |p| p.1)
     };
+    let index = |parts: usize| counts.iter().position(|&c| c == parts);
     let (on_cores, on_256) = (at(&own, cores), at(&own, 256));
-    let slowdown = on_256 / on_cores;
+    // Compared round by round, like with like.
+    let slowdown = match (index(cores), index(256)) {
+        (Some(c), Some(m)) => median_ratio(&own_samples[m], &own_samples[c]),
+        _ => on_256 / on_cores,
+    };
     let verdict = if slowdown > 1.15 {
         format!(
             "the work takes {} ms on {cores} threads and {} ms on 256: {}× as long. More threads \

@@ -46,6 +46,11 @@ pub fn numbers_at_time_scale() -> u64 {
 
 /// The sum of `range`, one addition per number, as the Python loop `for i in range(start, end):
 /// result += i` does. The sum wraps around at `u64::MAX` (which [`NUMBERS`] is far from).
+///
+/// Never inlined: every caller — one thread, many threads, a pool, a process — then runs the very
+/// same machine code, so that their times compare the ways of running it, not the optimizer's
+/// mood at each call site.
+#[inline(never)]
 pub fn sum(range: Range<u64>) -> u64 {
     let mut result: u64 = 0;
     for i in range {
