@@ -112,6 +112,36 @@ pub fn sum_on_threads(range: Range<u64>, threads: usize) -> io::Result<u64> {
     })
 }
 
+/// The control for a speedup: `copies` threads each summing the *whole* `range` at once. They
+/// share nothing, so on `copies` free cores they take as long as one sum alone; on a busy or
+/// throttled machine longer. `copies` × (one sum's time) / (this one's time) is then how many
+/// cores' worth of computing the machine really gave — what a speedup should be measured
+/// against. Returns the sum (every copy must agree).
+pub fn copies_on_threads(range: Range<u64>, copies: usize) -> io::Result<u64> {
+    thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for i in 0..copies.max(1) {
+            let range = range.clone();
+            let handle = thread::Builder::new()
+                .name(format!("对照-{i}"))
+                .spawn_scoped(scope, move || sum(range))?;
+            handles.push(handle);
+        }
+        let mut sums = Vec::new();
+        for handle in handles {
+            sums.push(
+                handle
+                    .join()
+                    .map_err(|_| io::Error::other("a summing thread panicked"))?,
+            );
+        }
+        match sums.windows(2).all(|w| w[0] == w[1]) {
+            true => Ok(sums[0]),
+            false => Err(io::Error::other(format!("the copies disagree: {sums:?}"))),
+        }
+    })
+}
+
 /// How many times the examples run each way of computing; the shortest time counts, as other
 /// programs on the machine can only make a run slower.
 pub const ROUNDS: usize = 3;
@@ -139,6 +169,13 @@ pub fn fastest<E: Into<Box<dyn Error>>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_copy_computes_the_whole_sum() -> io::Result<()> {
+        assert_eq!(copies_on_threads(0..100_001, 3)?, expected(0..100_001));
+        assert_eq!(copies_on_threads(0..10, 0)?, 45);
+        Ok(())
+    }
 
     #[test]
     fn fastest_keeps_the_shortest_time_and_checks_the_runs_agree() {

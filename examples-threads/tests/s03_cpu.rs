@@ -18,8 +18,14 @@ fn threads_and_processes_compute_the_same_sum_as_one_thread() {
         .first()
         .and_then(|l| number_after(l, "累加 0.."))
         .unwrap_or_else(|| panic!("no task line\n{}", out.report()));
-    out.assert_in_order(&["1 个线程：", " 个线程：", " 个进程：", "没有 GIL"]);
-    for marker in ["个线程：", "个进程："] {
+    out.assert_in_order(&[
+        "1 个线程：",
+        " 个线程：",
+        " 个进程：",
+        "对照：",
+        "Rust 没有 GIL",
+    ]);
+    for marker in ["个线程：", "个进程：", "对照："] {
         let matching: Vec<&&str> = lines.iter().filter(|l| l.contains(marker)).collect();
         assert!(!matching.is_empty(), "no {marker} line\n{}", out.report());
         for line in matching {

@@ -12,7 +12,10 @@
 //!
 //! The amount of work follows `EXAMPLES_TIME_SCALE`; each way runs three times and the shortest
 //! time counts. The times mean something only with the machine otherwise idle: run-all runs this
-//! example alone. `cargo xtask bench` measures the same question for 1 … 2×N workers.
+//! example alone. A control run — N threads each doing the *whole* sum at once, sharing nothing —
+//! shows how many cores' worth the machine really gave (a busy machine or a virtual machine may
+//! give less than N), and the conclusion printed at the end follows what was measured.
+//! `cargo xtask bench` measures the same question for 1 … 2×N workers.
 //!
 //! Run it: `cargo run -p examples-threads --bin s03-cpu-bound` (`--release` for the real speed).
 
@@ -70,8 +73,29 @@ fn main() -> Result<(), Box<dyn Error>> {
         startup.as_secs_f64()
     );
 
+    // The control: n threads each computing the WHOLE sum at once, sharing nothing. On n free
+    // cores they take as long as one thread alone; whatever more they take, the machine took.
+    let (total, copies) = fastest(|| accumulate::copies_on_threads(0..numbers, n))?;
+    let capacity = n as f64 * one.as_secs_f64() / copies.as_secs_f64();
     println!(
-        "Rust 没有 GIL：计算密集型的任务，多线程和多进程一样能用满 {n} 个 CPU；CPython 的多线程做不到，只能用多进程"
+        "对照：{n} 个线程同时各算一整份，结果 {total}，用时 {:.2} 秒——这次本机实际给出了约 {capacity:.2} 个 CPU 的算力",
+        copies.as_secs_f64()
     );
+
+    let on_threads = one.as_secs_f64() / threads.as_secs_f64();
+    if capacity < 0.85 * n as f64 {
+        println!(
+            "这台机器此刻很忙（或是算力会变的虚拟机），加速比被机器限制了，不是线程的问题；机器空闲时再运行一次"
+        );
+    }
+    if on_threads >= 0.8 * capacity {
+        println!(
+            "Rust 没有 GIL：计算密集型的任务，多线程和多进程一样能用满 CPU；CPython 的多线程做不到，只能用多进程"
+        );
+    } else {
+        println!(
+            "这一次多线程没有用满机器给出的算力（{on_threads:.2} 倍 / {capacity:.2}）；Rust 没有 GIL，多线程本可以和多进程一样快，再运行一次看看"
+        );
+    }
     Ok(())
 }
