@@ -169,7 +169,12 @@ pub fn run(settings: &Settings) -> Result<Section> {
             ]);
             series[w].points.push((requests as f64, ms));
             if requests == largest {
-                summary.push(format!("{way} {} ms with {peak} threads", num(ms)));
+                let threads = if peak == 1 {
+                    "1 thread".to_string()
+                } else {
+                    format!("{peak} threads")
+                };
+                summary.push(format!("{way} {} ms with {threads}", num(ms)));
             }
         }
     }
