@@ -117,7 +117,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         future_list.push(future);
     }
     gate.open();
-    println!("{TASKS} 个任务已提交；pool.shutdown(True)：等待线程池的任务执行完毕……");
+    println!("{TASKS} 个任务已提交；pool.shutdown(True)：等池里的任务全部做完……");
 
     pool.shutdown();
     println!("线程池已关闭，所有任务都已完成");
