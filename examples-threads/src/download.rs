@@ -3,8 +3,9 @@
 //! The notes' IO-bound example downloads videos. Here [`VideoServer`] plays the video site: a small
 //! HTTP/1.1 server on `127.0.0.1` (a port the OS picks) that answers `GET /video/NAME` with a few
 //! KiB of bytes after a fixed delay — the time a real download spends waiting on the network.
-//! [`download`] is a blocking client ([`get`] takes a whole URL); [`request`] and [`parse_response`] are the two halves of
-//! the protocol, for clients of other kinds (the async examples).
+//! [`download`] is a blocking client ([`get`] takes a whole URL); [`request`] and
+//! [`parse_response`] are the two halves of the protocol, for clients of other kinds (the async
+//! examples).
 //!
 //! The server runs one thread per connection, like §11's server, and stops when dropped: it
 //! closes every open connection — a client that connected and sent nothing included — and joins

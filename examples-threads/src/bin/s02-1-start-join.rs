@@ -12,7 +12,8 @@
 //! `main` says it only after printing what it is about to do: the task cannot have finished
 //! before `main` looks at it, nor print before `main`'s line about `join()`.
 //!
-//! Run it: `cargo run -p examples-threads --bin s02-1-start-join` (or `cargo xtask run s02-1-start-join`).
+//! Run it: `cargo run -p examples-threads --bin s02-1-start-join` (or
+//! `cargo xtask run s02-1-start-join`).
 
 use std::error::Error;
 use std::sync::mpsc;
