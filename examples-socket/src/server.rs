@@ -69,12 +69,15 @@ pub struct Connections {
     closing: AtomicBool,
 }
 
-/// One open connection of [`Connections`]; dropping it removes it.
+/// One open connection of [`Connections`]; dropping it removes it (and, once the server is
+/// closing its connections, says that the server closed it).
 #[derive(Debug)]
 pub struct Connection {
     id: u64,
     peer: SocketAddr,
     all: Arc<Connections>,
+    /// [`close`](Self::close) has removed it and said how it ended.
+    reported: bool,
 }
 
 impl Connections {
@@ -108,6 +111,7 @@ impl Connections {
             id,
             peer,
             all: Arc::clone(self),
+            reported: false,
         })
     }
 
@@ -116,8 +120,10 @@ impl Connections {
         self.lock().len()
     }
 
-    /// Shuts down the socket of every open connection that has a closer, both ways: its reads
-    /// return 0 and a blocked write fails, so its thread finishes. Returns how many it closed.
+    /// Marks the server as closing its connections, and shuts down the socket of every open
+    /// connection that has a closer, both ways: its reads return 0 and a blocked write fails, so
+    /// its thread finishes. Returns how many sockets it shut down. (A connection without a closer
+    /// is closed by dropping it: its [`Connection`] then says that the server closed it.)
     pub fn close_all(&self) -> usize {
         self.closing.store(true, Ordering::SeqCst);
         let open = self.lock();
@@ -133,12 +139,9 @@ impl Connections {
 
 impl Connection {
     /// Removes the connection and prints how it ended and how many remain open.
-    pub fn close(self, how: io::Result<Ended>) {
-        let remaining = {
-            let mut open = self.all.lock();
-            open.remove(&self.id);
-            open.len()
-        };
+    pub fn close(mut self, how: io::Result<Ended>) {
+        self.reported = true;
+        let remaining = self.remove();
         let peer = self.peer;
         match how {
             Ok(Ended::Quit) => {
@@ -154,9 +157,26 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// Removes it from the open connections; how many remain.
+    fn remove(&self) -> usize {
+        let mut open = self.all.lock();
+        open.remove(&self.id);
+        open.len()
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.all.lock().remove(&self.id);
+        if self.reported {
+            return;
+        }
+        let remaining = self.remove();
+        // Dropped unreported while the server closes its connections: the async server's way.
+        if self.all.closing.load(Ordering::SeqCst) {
+            let peer = self.peer;
+            println!("服务端关闭了与客户端 {peer} 的连接（还剩 {remaining} 个连接）");
+        }
     }
 }
 
@@ -251,6 +271,7 @@ mod tests {
         assert_eq!(client.read(&mut [0u8; 16])?, 0);
         first.close(Ok(Ended::Closed));
         assert_eq!(connections.count(), 1);
+        // The one without a socket is closed by dropping it.
         drop(second);
         assert_eq!(connections.count(), 0);
         Ok(())

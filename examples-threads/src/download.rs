@@ -3,20 +3,24 @@
 //! The notes' IO-bound example downloads videos. Here [`VideoServer`] plays the video site: a small
 //! HTTP/1.1 server on `127.0.0.1` (a port the OS picks) that answers `GET /video/NAME` with a few
 //! KiB of bytes after a fixed delay — the time a real download spends waiting on the network.
-//! [`download`] is a blocking client ([`get`] takes a whole URL); [`request`] and [`parse_response`] are the two halves of
-//! the protocol, for clients of other kinds (the async examples).
+//! [`download`] is a blocking client ([`get`] takes a whole URL); [`request`] and
+//! [`parse_response`] are the two halves of the protocol, for clients of other kinds (the async
+//! examples).
 //!
-//! The server runs one thread per connection, like §11's server, and stops — joining every
-//! connection thread — when dropped.
+//! The server runs one thread per connection, like §11's server, and stops when dropped: it
+//! closes every open connection — a client that connected and sent nothing included — and joins
+//! every connection thread.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use nix::sys::socket::{Backlog, listen};
+use nix::sys::socket::{self, Backlog, listen};
 
 /// How many bytes one video has.
 pub const VIDEO_BYTES: usize = 64 * 1024;
@@ -31,9 +35,32 @@ pub fn video(name: &str) -> Vec<u8> {
 #[derive(Debug)]
 pub struct VideoServer {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    /// A second handle on the listening socket: shutting it down wakes the acceptor.
+    listener: TcpListener,
+    state: Arc<State>,
     acceptor: Option<JoinHandle<()>>,
 }
+
+/// What the acceptor and the dropping server share.
+#[derive(Debug, Default)]
+struct State {
+    /// The open connections (a clone of each socket, by id): to close them when the server
+    /// stops. `stopping` is set under this lock, so a connection is either registered before the
+    /// server closes them all, or not served at all.
+    open: Mutex<HashMap<u64, TcpStream>>,
+    stopping: AtomicBool,
+}
+
+impl State {
+    fn open(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
+        // A connection thread that panicked left the map whole: go on with it.
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How long a connection may stay silent, or a client leave the answer unread, before the server
+/// gives up on it. Dropping the server does not wait for that: it closes every connection.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(10);
 
 impl VideoServer {
     /// Starts serving on `127.0.0.1`, on a port the OS picks; every response waits `delay`.
@@ -44,30 +71,16 @@ impl VideoServer {
         // later. Listening again raises the backlog to the system's maximum.
         listen(&listener, Backlog::MAXCONN)?;
         let addr = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = Arc::clone(&stop);
+        let waker = listener.try_clone()?;
+        let state = Arc::new(State::default());
+        let shared = Arc::clone(&state);
         let acceptor = thread::Builder::new()
             .name("video-server".into())
-            .spawn(move || {
-                // The scope joins every connection's thread before the server is gone.
-                thread::scope(|scope| {
-                    for stream in listener.incoming() {
-                        if stopping.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        // A connection that failed to arrive is the client's problem, not ours.
-                        if let Ok(stream) = stream {
-                            scope.spawn(move || {
-                                // A client that goes away mid-answer is not our problem either.
-                                let _ = serve(stream, delay);
-                            });
-                        }
-                    }
-                });
-            })?;
+            .spawn(move || accept_loop(&listener, &shared, delay))?;
         Ok(VideoServer {
             addr,
-            stop,
+            listener: waker,
+            state,
             acceptor: Some(acceptor),
         })
     }
@@ -83,19 +96,60 @@ impl VideoServer {
     }
 }
 
+/// Accepts connections until the server stops, one thread each; returns once every connection's
+/// thread has finished.
+fn accept_loop(listener: &TcpListener, state: &State, delay: Duration) {
+    // The scope joins every connection's thread before the acceptor ends.
+    thread::scope(|scope| {
+        for (id, stream) in (0u64..).zip(listener.incoming()) {
+            let mut open = state.open();
+            if state.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            // A connection that failed to arrive is the client's problem, not ours; one we cannot
+            // keep a handle on (out of file descriptors) is dropped: its client sees it closed.
+            let Ok((stream, closer)) = stream.and_then(|s| Ok((s.try_clone()?, s))) else {
+                continue;
+            };
+            open.insert(id, closer);
+            drop(open);
+            scope.spawn(move || {
+                // A client that goes away mid-answer, or never asks, is not our problem either.
+                let _ = serve(stream, delay);
+                state.open().remove(&id);
+            });
+        }
+    });
+}
+
 impl Drop for VideoServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the blocked accept() so that it sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(acceptor) = self.acceptor.take() {
+        {
+            let open = self.state.open();
+            self.state.stopping.store(true, Ordering::SeqCst);
+            // A connection thread still waiting for its request (a client that connected and
+            // sent nothing) reads the end of the stream at once; one writing fails.
+            for stream in open.values() {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+        // Wake the blocked accept(): on Linux, shutting down a listening socket makes accept()
+        // fail at once. Elsewhere, connect to it — which can fail (out of file descriptors, a
+        // full backlog), and then the acceptor would never wake: don't wait for it then.
+        let woken = socket::shutdown(self.listener.as_raw_fd(), socket::Shutdown::Both).is_ok()
+            || TcpStream::connect(self.addr).is_ok();
+        if let Some(acceptor) = self.acceptor.take()
+            && woken
+        {
             let _ = acceptor.join();
         }
     }
 }
 
-/// Answers one request on `stream`.
+/// Answers one request on `stream`; gives up on a client silent for [`IDLE_LIMIT`].
 fn serve(stream: TcpStream, delay: Duration) -> io::Result<()> {
+    stream.set_read_timeout(Some(IDLE_LIMIT))?;
+    stream.set_write_timeout(Some(IDLE_LIMIT))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = Vec::new();
     reader.read_until(b'\n', &mut line)?;
@@ -169,8 +223,20 @@ pub fn parse_response(response: &[u8]) -> io::Result<Vec<u8>> {
 
 /// Downloads `path` from the server at `addr` (blocking): the body of its answer.
 pub fn download(addr: SocketAddr, path: &str) -> io::Result<Vec<u8>> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.write_all(&request(addr, path))?;
+    download_pausing(addr, path, || {})
+}
+
+/// [`download`], calling `pause` once the request is sent (or sending it failed) and before the
+/// answer is read: the download is in flight while `pause` runs. A caller that wants many
+/// downloads in flight at one moment — to count threads then — waits on a barrier in `pause`.
+pub fn download_pausing(addr: SocketAddr, path: &str, pause: impl FnOnce()) -> io::Result<Vec<u8>> {
+    let sent = TcpStream::connect(addr).and_then(|mut stream| {
+        stream.write_all(&request(addr, path))?;
+        Ok(stream)
+    });
+    // Even a failed download pauses: whoever waits for it at a barrier is not left waiting.
+    pause();
+    let mut stream = sent?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     parse_response(&response)
@@ -194,16 +260,55 @@ pub fn get(url: &str) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Instant;
+    use std::sync::mpsc;
 
     #[test]
-    fn serves_a_video_after_the_delay() -> io::Result<()> {
+    fn serves_a_video() -> io::Result<()> {
         let server = VideoServer::start(Duration::from_millis(50))?;
-        let started = Instant::now();
         let body = download(server.addr(), "/video/1")?;
-        assert!(started.elapsed() >= Duration::from_millis(50));
         assert_eq!(body, video("1"));
         assert_eq!(body.len(), VIDEO_BYTES);
+        Ok(())
+    }
+
+    #[test]
+    fn a_paused_download_has_sent_its_request_and_read_nothing() -> io::Result<()> {
+        let server = VideoServer::start(Duration::ZERO)?;
+        let mut paused = false;
+        let body = download_pausing(server.addr(), "/video/p", || paused = true)?;
+        assert!(paused);
+        assert_eq!(body, video("p"));
+        // A download that cannot even connect still pauses, then fails.
+        let mut paused = false;
+        let closed = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?;
+        assert!(download_pausing(closed, "/video/p", || paused = true).is_err());
+        assert!(paused);
+        Ok(())
+    }
+
+    #[test]
+    fn dropping_it_closes_a_connection_that_never_sent_a_request() -> io::Result<()> {
+        let server = VideoServer::start(Duration::ZERO)?;
+        let mut silent = TcpStream::connect(server.addr())?;
+        // Once a download on another connection is answered, the silent one has been accepted
+        // too (the acceptor takes connections in order) and its thread waits for a request.
+        assert_eq!(download(server.addr(), "/video/after")?, video("after"));
+        let (dropped, done) = mpsc::channel();
+        let dropper = thread::spawn(move || {
+            drop(server);
+            let _ = dropped.send(());
+        });
+        // Well below IDLE_LIMIT: dropping must not wait for the silent client.
+        let waited = done.recv_timeout(IDLE_LIMIT / 2);
+        assert!(
+            waited.is_ok(),
+            "dropping the server waits for a client that sent nothing"
+        );
+        dropper.join().expect("the dropping thread");
+        silent.set_read_timeout(Some(IDLE_LIMIT))?;
+        let mut rest = Vec::new();
+        silent.read_to_end(&mut rest)?;
+        assert!(rest.is_empty(), "the silent client got {rest:?}");
         Ok(())
     }
 

@@ -8,6 +8,7 @@ fn start_returns_at_once_and_join_waits_for_the_task() {
     out.assert_in_order(&[
         "t.start() 已返回",
         "子线程已结束？false",
+        "主线程：t.join() 等待子线程执行完毕",
         "子线程：开始执行任务",
         "子线程：任务执行完毕",
         "t.join() 已返回（Rust 的 join 还带回了任务的返回值）",

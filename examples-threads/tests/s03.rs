@@ -1,7 +1,10 @@
 //! §3 GIL全局锁: the IO-bound download workload.
 
+use common::scaled_secs;
 use examples_threads::download::video;
 use harness::example;
+
+mod common;
 
 const VIDEOS: [&str; 5] = [
     "video-1.mp4",
@@ -18,7 +21,14 @@ fn both_ways_save_every_video_whole_and_report_their_times() {
         .arg("--out")
         .arg(out_dir.path())
         .run_ok();
-    out.assert_in_order(&["串行", "串行用时：", "多线程", "多线程用时：", "多线程快了"]);
+    out.assert_in_order(&[
+        &format!("每个视频要等 {} 秒才开始传", scaled_secs(1.0)),
+        "串行",
+        "串行用时：",
+        "多线程",
+        "多线程用时：",
+        "多线程快了",
+    ]);
     for way in ["serial", "threads"] {
         for name in VIDEOS {
             let path = out_dir.path().join(way).join(name);

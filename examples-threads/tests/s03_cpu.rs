@@ -1,14 +1,11 @@
 //! §3 累加计算: one thread, N threads and N processes compute the same correct sum; the times
 //! are measured and printed, never asserted.
 
+use common::number_after;
 use examples_threads::accumulate::expected;
 use harness::example;
 
-/// The number after `marker` on `line`, up to the next `，` or `；`.
-fn number_after(line: &str, marker: &str) -> Option<u64> {
-    let rest = line.split(marker).nth(1)?;
-    rest.split(['，', '；']).next()?.parse().ok()
-}
+mod common;
 
 #[test]
 fn threads_and_processes_compute_the_same_sum_as_one_thread() {

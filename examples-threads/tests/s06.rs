@@ -1,13 +1,19 @@
 //! §6 死锁: both programs show their deadlock, report it and end by themselves.
 
+use common::scaled_secs;
 use harness::example;
+
+mod common;
 
 #[test]
 fn a_lock_taken_twice_by_one_thread_waits_for_itself_an_rlock_does_not() {
     let out = example(env!("CARGO_BIN_EXE_s06-deadlock-self")).run_ok();
     out.assert_in_order(&[
         "Lock：第 1 次 acquire 成功",
-        "Lock：第 2 次 acquire，等待中",
+        &format!(
+            "Lock：第 2 次 acquire，等待中……（最多等 {} 秒）",
+            scaled_secs(1.0)
+        ),
         "仍拿不到 Lock，它在 main 手上",
         "死锁",
         "RLock：第 1 次 acquire 成功",
@@ -29,7 +35,7 @@ fn the_cycle_is_detected_with_who_holds_what_then_one_order_fixes_it() {
         "仍拿不到 锁B，它在 线程2 手上",
         "检测到：线程2 等了",
         "仍拿不到 锁A，它在 线程1 手上",
-        "死锁",
+        &format!("这里各等 {} 秒后放弃", scaled_secs(1.0)),
         "解决",
     ]);
     let fixed = out

@@ -10,21 +10,25 @@ fn callbacks_run_on_the_workers_and_results_come_after_shutdown_in_order() {
         .split_once("线程池已关闭，所有任务都已完成")
         .unwrap_or_else(|| panic!("the pool was never shut down\n{}", out.report()));
 
-    // Ten callbacks, every one on a pool worker — none on the main thread — and before the
-    // shutdown returned.
-    let callbacks: Vec<&str> = before
-        .lines()
-        .filter(|l| l.starts_with("任务执行后的返回值 "))
-        .collect();
-    assert_eq!(callbacks.len(), 10, "{}", out.report());
-    for line in &callbacks {
-        assert!(line.contains("65536 字节"), "{line}\n{}", out.report());
+    // Ten callbacks, every one on a pool worker — none on the main thread (the tasks wait until
+    // every callback is added) — and before the shutdown returned. Each prints the snippet's
+    // line, then the thread on the next line.
+    let lines: Vec<&str> = before.lines().collect();
+    let mut callbacks = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.starts_with("任务执行后的返回值 ") {
+            continue;
+        }
+        callbacks.push(*line);
+        assert!(line.ends_with("：65536 字节"), "{line}\n{}", out.report());
+        let thread = lines.get(i + 1).copied().unwrap_or_default();
         assert!(
-            line.contains("（回调在线程 线程池-worker ThreadId("),
-            "a callback ran off the pool: {line}\n{}",
+            thread.starts_with("  （回调在线程 线程池-worker ThreadId("),
+            "a callback ran off the pool: {line} / {thread}\n{}",
             out.report()
         );
     }
+    assert_eq!(callbacks.len(), 10, "{}", out.report());
     for i in 1..=10 {
         let video = format!("/video/video-{i}.mp4：");
         assert_eq!(

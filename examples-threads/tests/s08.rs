@@ -16,7 +16,7 @@ fn constructing_twice_returns_the_first_instance() {
     assert_eq!(found[0], found[1], "{}", out.report());
     assert!(found[0].starts_with("0x"), "{}", out.report());
     assert!(
-        out.stdout.contains("obj1 is obj2: true"),
+        first_line.starts_with("<__main__.Singleton object at 0x"),
         "{}",
         out.report()
     );
@@ -44,9 +44,23 @@ fn ten_threads_get_one_instance_built_once_both_ways() {
         let distinct: BTreeSet<&String> = found.iter().collect();
         assert_eq!(distinct.len(), 1, "{}", out.report());
         assert!(
-            part.contains("构造函数执行了 1 次；10 个线程拿到的是 1 个对象"),
+            part.contains("构造函数执行了 1 次；10 个线程拿到的是 1 个对象（name 为 'x'）"),
+            "{}",
+            out.report()
+        );
+        assert_eq!(
+            part.matches("<__main__.Singleton object at 0x").count(),
+            10,
             "{}",
             out.report()
         );
     }
+    // The builder waited until all ten had missed the unlocked check: the other nine all
+    // stopped at the second one.
+    assert!(
+        out.stdout
+            .contains("其中 9 个线程在锁外看到实例还没有，排队拿到锁后第二次检查才发现已创建"),
+        "{}",
+        out.report()
+    );
 }

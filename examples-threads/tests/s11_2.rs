@@ -1,13 +1,10 @@
 //! §11.2 并发和并行: the three runs happen and agree; their times are measured, not asserted.
 
+use common::number_after;
 use examples_threads::accumulate::expected;
 use harness::example;
 
-/// The number after `marker` on `line`, up to the next `，` or `；`.
-fn number_after(line: &str, marker: &str) -> Option<u64> {
-    let rest = line.split(marker).nth(1)?;
-    rest.split(['，', '；']).next()?.parse().ok()
-}
+mod common;
 
 #[test]
 fn serial_concurrent_and_parallel_compute_the_same_correct_sum() {

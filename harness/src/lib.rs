@@ -56,6 +56,19 @@ pub fn fixture(name: &str) -> std::path::PathBuf {
     path
 }
 
+/// The port of the first `127.0.0.1:PORT` in `line` — how a server that listens on a port the OS
+/// picked (`--port 0`) tells its caller where to connect. `None` if the line names no such port.
+///
+/// ```
+/// assert_eq!(harness::port_in("服务端已启动，在 127.0.0.1:8001 上等待"), Some(8001));
+/// ```
+pub fn port_in(line: &str) -> Option<u16> {
+    const HOST: &str = "127.0.0.1:";
+    let after = &line[line.find(HOST)? + HOST.len()..];
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// How often a waiting loop looks again.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -615,6 +628,15 @@ mod tests {
             let out = waiter.join().expect("waiter");
             assert_eq!(out.status, Status::Cancelled);
         });
+    }
+
+    #[test]
+    fn finds_the_port_in_a_line() {
+        assert_eq!(port_in("服务端监听 127.0.0.1:8001"), Some(8001));
+        assert_eq!(port_in("listening on 127.0.0.1:40123 now"), Some(40123));
+        assert_eq!(port_in("listening on localhost"), None);
+        assert_eq!(port_in("127.0.0.1: no digits"), None);
+        assert_eq!(port_in("127.0.0.1:99999 is not a port"), None);
     }
 
     #[test]

@@ -189,6 +189,12 @@ pub const CATALOG: &[Example] = &[
         "ten threads at once: the notes' double-checked lock, then OnceLock; built once, one address",
     ),
     ex(
+        "s11-3-singleton-new",
+        THREADS,
+        "§11.3 单例模式",
+        "the singleton through __new__ with no arguments: a lock and two checks; obj1 is obj2 prints True",
+    ),
+    ex(
         "s11-3-singleton-module",
         THREADS,
         "§11.3 单例模式",

@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use harness::{Outcome, Spec};
+use harness::{Outcome, Spec, port_in};
 use nix::sys::signal::Signal;
 
 use crate::catalog::{self, Example, Run};
@@ -290,13 +290,6 @@ fn pair(
     Ok((ok, verdict, output))
 }
 
-/// The port of the first `127.0.0.1:PORT` in `line`.
-pub fn port_in(line: &str) -> Option<u16> {
-    let after = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
-    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
 fn with_leftovers(outcome: &Outcome) -> String {
     let mut text = outcome.stdout.clone();
     if !text.is_empty() && !text.ends_with('\n') {
@@ -431,13 +424,6 @@ fn tree_status() -> Option<BTreeSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn finds_the_port_in_a_line() {
-        assert_eq!(port_in("服务端监听 127.0.0.1:8001"), Some(8001));
-        assert_eq!(port_in("listening on 127.0.0.1:40123 now"), Some(40123));
-        assert_eq!(port_in("listening on localhost"), None);
-    }
 
     #[test]
     fn wide_characters_count_two_columns() {

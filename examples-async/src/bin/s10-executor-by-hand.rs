@@ -23,7 +23,7 @@ use std::error::Error;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 /// A spawned coroutine: its future (gone once finished) and the way back into the run queue.
@@ -87,7 +87,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     while unfinished > 0 {
         // A task is always queued here: each one that is not finished has woken itself.
         let task = next_task.recv()?;
-        let mut slot = task.future.lock().map_err(|_| "a task panicked")?;
+        // Only this loop locks it; a panic in `poll` would end the program, never poison it.
+        let mut slot = task.future.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(future) = slot.as_mut() else {
             continue; // woken after it had finished: nothing left to run
         };

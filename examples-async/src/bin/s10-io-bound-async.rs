@@ -10,7 +10,9 @@
 //!
 //! Both take about one delay: the waits overlap. The difference is the price: the tasks cost one
 //! thread in all, the threads one each. Each part prints its wall time and how many OS threads
-//! the process has while its downloads run (Linux: `/proc/self/task`). The video site's own
+//! the process has while its downloads run (Linux: `/proc/self/task`), counted at a moment when
+//! every download has sent its request and none has read its answer: each download pauses there
+//! at a barrier until main has counted (`fetch::download_pausing`). The video site's own
 //! threads are left out of the count: the site stands for another computer. (It is started from
 //! a thread named `video-server`, so that every thread it starts carries that name; see
 //! `examples_async::threads`.)
@@ -24,7 +26,7 @@
 
 use std::error::Error;
 use std::net::SocketAddr;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -36,11 +38,25 @@ const VIDEOS: usize = 20;
 
 /// 协程: one task per video on a runtime with one thread; the bytes and the thread count.
 async fn with_tasks(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
+    // Each task waits at `sent` once its request is out, then at `counted` until main has
+    // counted: when main counts, every download is in flight — asked for, not yet answered.
+    let sent = Arc::new(tokio::sync::Barrier::new(VIDEOS + 1));
+    let counted = Arc::new(tokio::sync::Barrier::new(VIDEOS + 1));
     let tasks: Vec<_> = (0..VIDEOS)
-        .map(|i| tokio::spawn(async move { fetch::download(addr, &format!("/video/{i}")).await }))
+        .map(|i| {
+            let (sent, counted) = (Arc::clone(&sent), Arc::clone(&counted));
+            tokio::spawn(async move {
+                let pause = async {
+                    sent.wait().await;
+                    counted.wait().await;
+                };
+                fetch::download_pausing(addr, &format!("/video/{i}"), pause).await
+            })
+        })
         .collect();
-    // The tasks have no threads of their own: whenever we count, the runtime's is the only one.
+    sent.wait().await; // this task hands the thread to the downloads until all have sent
     let threads = threads::count_except(threads::VIDEO_SITE)?;
+    counted.wait().await;
     let mut bytes = 0;
     for task in tasks {
         bytes += task.await??.len();
@@ -50,21 +66,23 @@ async fn with_tasks(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> 
 
 /// 多线程: one OS thread per video; the bytes and the thread count.
 fn with_threads(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
-    // Each thread waits here once its download is done, until main has counted the threads:
-    // so all of them are alive when main counts, however fast the downloads are.
-    let counted = Arc::new(Barrier::new(VIDEOS + 1));
+    // The same two meeting points as the tasks: main counts while every download is in flight.
+    let sent = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
+    let counted = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
     let handles = (0..VIDEOS)
         .map(|i| {
-            let counted = Arc::clone(&counted);
+            let (sent, counted) = (Arc::clone(&sent), Arc::clone(&counted));
             thread::Builder::new()
                 .name(format!("download-{i}"))
                 .spawn(move || {
-                    let video = download::download(addr, &format!("/video/{i}"));
-                    counted.wait();
-                    video
+                    download::download_pausing(addr, &format!("/video/{i}"), || {
+                        sent.wait();
+                        counted.wait();
+                    })
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    sent.wait();
     let threads = threads::count_except(threads::VIDEO_SITE)?;
     counted.wait();
     let mut bytes = 0;

@@ -31,7 +31,7 @@ use examples_socket::protocol::{PROMPT, RECV_SIZE, is_quit};
 
 fn main() -> Result<(), Failure> {
     let port = cli::port(std::env::args().skip(1))?;
-    // 1. 向指定IP发送连接请求: client.connect(('127.0.0.1', 8001))
+    // connect to the server: client.connect(('127.0.0.1', 8001))
     let mut client = Client::connect(port)?;
     let mut input = Input::stdin();
 
@@ -60,6 +60,6 @@ fn main() -> Result<(), Failure> {
         let reply = client.receive()?;
         println!("{reply}");
     }
-    // 关闭连接: client.close() — dropping `client` closes the connection.
+    // client.close(): dropping `client` closes the connection, and the server reads 0 bytes.
     Ok(())
 }

@@ -6,14 +6,18 @@
 //! thread per connection, each connection is a tokio task, and every task runs on the one
 //! thread of a current-thread runtime. It is §10's point applied to §11: a server spends its
 //! time waiting for clients, and a waiting task costs about a kilobyte — mostly its 1024-byte
-//! read buffer — where a waiting thread costs a stack and a kernel thread. This server holds thousands of idle connections on one
-//! thread (its test opens 5 000) and still answers a new client at once.
+//! read buffer — where a waiting thread costs a stack and a kernel thread. This server holds
+//! thousands of idle connections on one thread (its test opens 5 000) and still answers a new
+//! client at once.
 //!
 //! Rust: `async fn task` is the thread's function with `.await` at each wait — `read`, `write_all`
-//! — where the task hands the thread to another. `tokio::spawn` takes the place of
-//! `thread::spawn`. `tokio::select!` waits for whichever comes first: a new connection or a stop
-//! signal. When `main` returns, the runtime drops every task, which closes its connection.
-//! Python's counterpart is `asyncio.start_server` with a coroutine per client.
+//! — where the task hands the thread to another. A `JoinSet` takes the place of the threads: it
+//! holds every connection's task. `tokio::select!` waits for whichever comes first: a new
+//! connection, a finished task, or a stop signal. On a stop signal the server aborts every task
+//! still running and waits until each is dropped — which closes its connection — before it says
+//! it has stopped. In Python's asyncio the snippet would `await loop.sock_accept(sock)`,
+//! `await loop.sock_recv(conn, 1024)` and `await loop.sock_sendall(conn, …)` in coroutines (or,
+//! a level up, use `asyncio.start_server`).
 //!
 //! Run it: `cargo run -p examples-socket --bin s11-server-async` (`-- --port N`, or `-- --port 0`
 //! for any free port), then in a second terminal `cargo run -p examples-socket --bin s11-client`.
@@ -27,13 +31,14 @@ use examples_socket::protocol::{Decoder, RECEIVED, RECV_SIZE, REPLY, is_quit};
 use examples_socket::server::{self, Connections, Ended};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 
 /// One connection, as a task: `s11-server`'s `task` with an `.await` at each wait.
 async fn task(mut conn: TcpStream) -> io::Result<Ended> {
     let mut decoder = Decoder::default();
     let mut buffer = [0u8; RECV_SIZE];
     loop {
-        // client_data = await conn.recv(1024)
+        // client_data = await loop.sock_recv(conn, 1024)
         let n = conn.read(&mut buffer).await?;
         if n == 0 {
             return Ok(Ended::Closed); // the client has closed the connection
@@ -43,7 +48,7 @@ async fn task(mut conn: TcpStream) -> io::Result<Ended> {
         if is_quit(&data) {
             return Ok(Ended::Quit);
         }
-        conn.write_all(REPLY.as_bytes()).await?;
+        conn.write_all(REPLY.as_bytes()).await?; // await loop.sock_sendall(conn, …)
     }
 }
 
@@ -55,10 +60,13 @@ async fn main() -> Result<(), Failure> {
     println!("{}", server::listening(sock.local_addr()?));
 
     let connections = Connections::new();
+    let mut tasks = JoinSet::new();
     loop {
-        // conn, addr = await sock.accept() — or a stop signal, whichever comes first.
+        // conn, addr = await loop.sock_accept(sock) — or a stop signal, whichever comes first.
         let accepted = tokio::select! {
             accepted = sock.accept() => accepted,
+            // A connection's task has ended (and said so): let go of it.
+            Some(_) = tasks.join_next() => continue,
             signal = &mut stop => {
                 println!("收到 {signal}，服务端不再接受新连接");
                 break;
@@ -71,11 +79,17 @@ async fn main() -> Result<(), Failure> {
                 continue;
             }
         };
-        // No socket to hand over: when `main` returns, the runtime closes every connection.
+        // No socket to hand over: the server closes a connection by dropping its task.
         let connection = connections.open(addr, None)?;
-        tokio::spawn(async move { connection.close(task(conn).await) });
+        tasks.spawn(async move { connection.close(task(conn).await) });
     }
     println!("关闭 {} 个仍然打开的连接", connections.count());
+    // No sockets to shut down here: this marks the connections as closed by the server, and
+    // each says so when its task is dropped.
+    connections.close_all();
+    tasks.abort_all();
+    // Each aborted task is dropped, its connection with it — closed — before join_next says so.
+    while tasks.join_next().await.is_some() {}
     println!("服务端已停止");
-    Ok(()) // the runtime stops: every task is dropped, every connection closed.
+    Ok(())
 }

@@ -5,6 +5,8 @@
 //! `收到客户端发来的消息： …`, answers `收到收到`, and closes the connection when the message
 //! is `Q` (or `q`). This one does the same, in the same order, and speaks the same bytes: the
 //! snippet's Python client works with it, and `s11-client` with the snippet's Python server.
+//! It also takes `Q` followed by a line end (`Q\n`, `Q\r\n`) as `Q`: that is what a tool like
+//! `nc` sends when you type Q and press Enter.
 //!
 //! Unlike the snippet, it copes with what real clients do, without harming other connections:
 //! - a client that closes the connection (a read returns 0 bytes) ends its thread — the snippet

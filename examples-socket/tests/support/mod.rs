@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use harness::{Outcome, Running, example};
+use harness::{Outcome, Running, example, port_in};
 use nix::sys::signal::Signal;
 
 /// How long a test waits for something a server should do at once.
@@ -40,13 +40,6 @@ pub fn start(binary: &str) -> Server {
         running: Some(running),
         port,
     }
-}
-
-/// The port of the first `127.0.0.1:PORT` in `line`.
-pub fn port_in(line: &str) -> Option<u16> {
-    let after = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
-    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
 }
 
 fn stop_now(running: Running) -> Outcome {

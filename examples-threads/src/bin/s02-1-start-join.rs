@@ -8,10 +8,12 @@
 //! `JoinHandle::join`, which, unlike Python's, hands back the task's return value — or its
 //! panic as an `Err`.
 //!
-//! So that every run prints the same order, the task first waits for `main` to say "go": it
-//! cannot have finished before `main` looks at it.
+//! So that every run prints the same order, the task first waits for `main` to say "go", and
+//! `main` says it only after printing what it is about to do: the task cannot have finished
+//! before `main` looks at it, nor print before `main`'s line about `join()`.
 //!
-//! Run it: `cargo run -p examples-threads --bin s02-1-start-join` (or `cargo xtask run s02-1-start-join`).
+//! Run it: `cargo run -p examples-threads --bin s02-1-start-join` (or
+//! `cargo xtask run s02-1-start-join`).
 
 use std::error::Error;
 use std::sync::mpsc;
@@ -32,9 +34,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         "主线程：t.start() 已返回，子线程已就绪，何时执行由 CPU 决定（子线程已结束？{}）",
         t.is_finished()
     );
-    go.send(())?;
 
     println!("主线程：t.join() 等待子线程执行完毕……");
+    go.send(())?;
     let value = t.join().map_err(|_| "子线程 panic 了")?;
     println!("主线程：t.join() 已返回（Rust 的 join 还带回了{value}），继续向下执行");
     Ok(())

@@ -47,11 +47,12 @@ fn task(server: SocketAddr, file_name: &str, dir: &Path) -> Result<(), String> {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let (temporary, dir) = output_dir()?;
-    let server = VideoServer::start(pace::scaled(NETWORK_DELAY))?;
+    let delay = pace::scaled(NETWORK_DELAY);
+    let server = VideoServer::start(delay)?;
     println!(
-        "视频网站：http://{}，每个视频要等 {} 秒才开始传（模拟网络）",
+        "视频网站：http://{}，每个视频要等 {:.2} 秒才开始传（模拟网络）",
         server.addr(),
-        NETWORK_DELAY.as_secs()
+        delay.as_secs_f64()
     );
 
     println!("—— 串行：一个接一个地下载 ——");

@@ -89,7 +89,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err("两个线程本应都卡住".into());
     }
     println!(
-        "两个线程手上各拿着对方需要的锁：死锁（真的 acquire() 会永远等下去；这里各等 1 秒后放弃）"
+        "两个线程手上各拿着对方需要的锁：死锁（真的 acquire() 会永远等下去；这里各等 {:.2} 秒后放弃）",
+        pace::scaled(PATIENCE).as_secs_f64()
     );
 
     println!("—— 解决：所有线程都按同一顺序加锁（先 锁A，再 锁B） ——");

@@ -27,8 +27,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let first = lock.lock();
     println!("Lock：第 1 次 acquire 成功");
     println!(
-        "Lock：第 2 次 acquire，等待中……（最多等 {} 秒）",
-        PATIENCE.as_secs()
+        "Lock：第 2 次 acquire，等待中……（最多等 {:.2} 秒）",
+        patience.as_secs_f64()
     );
     match lock.lock_within(patience) {
         Ok(_) => return Err("Lock 竟然被同一线程拿到了两次".into()),

@@ -11,14 +11,18 @@
 //! `examples_threads::pool` adds `submit`, which returns a future: a per-task channel carries
 //! the result, `result()` waits for it, and the callback runs on the worker thread right after
 //! the task — as in Python's thread pool (a process pool runs it in the main process, §9.5).
-//! Each callback prints the name of the thread it runs on to show it.
+//! Each callback prints, on a line of its own under the snippet's line, the thread it runs on.
+//!
+//! In both languages a callback added to a future whose task has *already* finished runs at once,
+//! on the thread that adds it — here `main`. So that every callback shows the pool's side, the
+//! tasks wait at a gate that `main` opens only once it has added every callback.
 //!
 //! Run it: `cargo run -p examples-threads --bin s07-thread-pool`.
 
 use std::collections::HashSet;
 use std::error::Error;
 use std::io;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -50,8 +54,9 @@ fn describe(future: &Future<io::Result<String>>) -> String {
 /// The done-callback: runs on the worker thread that ran the task, and notes which one that was.
 fn done(response: &Future<io::Result<String>>, seen: &Mutex<HashSet<ThreadId>>) {
     let me = thread::current();
+    // One println: the two lines stay together when several callbacks print at once.
     println!(
-        "任务执行后的返回值 {}（回调在线程 {} {:?} 上执行）",
+        "任务执行后的返回值 {}\n  （回调在线程 {} {:?} 上执行）",
         describe(response),
         me.name().unwrap_or("?"),
         me.id()
@@ -59,6 +64,28 @@ fn done(response: &Future<io::Result<String>>, seen: &Mutex<HashSet<ThreadId>>) 
     seen.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(me.id());
+}
+
+/// Closed until [`open`](Gate::open): the tasks wait at it.
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let _open = self
+            .opened
+            .wait_while(open, |open| !*open)
+            .unwrap_or_else(PoisonError::into_inner);
+    }
+
+    fn open(&self) {
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.opened.notify_all();
+    }
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -74,16 +101,23 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Which threads ran the callbacks: to count them at the end.
     let callback_threads = Arc::new(Mutex::new(HashSet::new()));
 
+    // No task finishes before every callback is added: they all run on the workers.
+    let gate = Arc::new(Gate::default());
     let mut future_list = Vec::new();
     for i in 1..=TASKS {
         let url = server.url(&format!("video-{i}.mp4"));
-        let future = pool.submit(move || task(&url));
+        let gate = Arc::clone(&gate);
+        let future = pool.submit(move || {
+            gate.wait();
+            task(&url)
+        });
 
         let seen = Arc::clone(&callback_threads);
         future.add_done_callback(move |response| done(response, &seen));
         future_list.push(future);
     }
-    println!("{TASKS} 个任务已提交；pool.shutdown(True)：等待线程池的任务执行完毕……");
+    gate.open();
+    println!("{TASKS} 个任务已提交；pool.shutdown(True)：等池里的任务全部做完……");
 
     pool.shutdown();
     println!("线程池已关闭，所有任务都已完成");

@@ -17,7 +17,6 @@
 //! Run it: `cargo run -p examples-threads --bin s08-singleton`.
 
 use std::fmt;
-use std::ptr;
 use std::sync::OnceLock;
 
 struct Singleton {
@@ -39,7 +38,7 @@ impl Singleton {
 
 impl fmt::Display for Singleton {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<Singleton object at {self:p}>")
+        write!(f, "<__main__.Singleton object at {self:p}>")
     }
 }
 
@@ -47,8 +46,7 @@ fn main() {
     let obj1 = Singleton::new("alex");
     let obj2 = Singleton::new("SB");
 
-    println!("{obj1} {obj2}");
-    println!("obj1 is obj2: {}", ptr::eq(obj1, obj2));
+    println!("{obj1} {obj2}"); // print(obj1, obj2)
     println!(
         "name: {}（Python 每次调用都会重新执行 __init__，那里的 name 会变成 'SB'；这里只构造一次）",
         obj2.name

@@ -1,10 +1,10 @@
 //! §11.3 单例模式 — the singleton as a module-level object (基于模块导入方式).
 //!
-//! The notes give two common ways. The first, `__new__` with a lock and two checks, is §8's
-//! threaded singleton (`s08-singleton-threaded`). The second is this one: `utils.py` creates
-//! `single = Singleton()` at module level, and every `from xx import single` gets that object —
-//! a module's code runs once, on its first import — so printing it from two places shows one
-//! object.
+//! The notes give two common ways. The first, `__new__` with a lock and two checks, is
+//! `s11-3-singleton-new` (and §8's `s08-singleton-threaded`). The second is this one: `utils.py`
+//! creates `single = Singleton()` at module level, and every `from xx import single` gets that
+//! object — a module's code runs once, on its first import — so printing it from two places
+//! shows one object, as `<utils.Singleton object at 0x…>`, the way Python prints it.
 //!
 //! Rust: a `static` in a module is the module-level object, and `use` is the import. A static's
 //! initializer must be a constant; for one that runs code, `LazyLock` runs it once, on first use
@@ -18,7 +18,7 @@ mod utils {
     use std::sync::LazyLock;
 
     pub struct Singleton {
-        pub name: String,
+        name: String,
     }
 
     impl fmt::Display for Singleton {
@@ -27,36 +27,35 @@ mod utils {
         }
     }
 
+    // single = Singleton()
     pub static SINGLE: LazyLock<Singleton> = LazyLock::new(|| {
-        println!("utils：创建 single（只执行一次）");
-        Singleton {
+        let single = Singleton {
             name: "武沛齐".to_string(),
-        }
+        };
+        println!("utils：创建 single，name 为 {}（只执行一次）", single.name);
+        single
     });
 }
 
-/// One place that uses it.
+/// One place that imports it.
 mod first {
     use crate::utils::SINGLE; // from xx import single
 
-    pub fn show() -> &'static crate::utils::Singleton {
-        println!("{}", *SINGLE);
-        &SINGLE
+    pub fn show() {
+        println!("{}", *SINGLE); // print(single)
     }
 }
 
-/// Another place that uses it.
+/// Another place that imports it.
 mod second {
     use crate::utils::SINGLE; // from xx import single
 
-    pub fn show() -> &'static crate::utils::Singleton {
-        println!("{}", *SINGLE);
-        &SINGLE
+    pub fn show() {
+        println!("{}", *SINGLE); // print(single)
     }
 }
 
 fn main() {
-    let a = first::show();
-    let b = second::show();
-    println!("{} {}", a.name, std::ptr::eq(a, b)); // 同一个对象
+    first::show();
+    second::show();
 }
