@@ -191,12 +191,8 @@ impl Manager {
             }),
             Err(e) => {
                 // It died before it was ready (or sent garbage): reap it, say how it ended.
-                if let Some(pid) = server.pid() {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
+                // `kill` leaves a server that has ended alone (its pid may be another's by now).
+                let _ = server.kill();
                 let _ = server.join();
                 Err(e).context(|| {
                     format!(
@@ -271,14 +267,9 @@ impl Manager {
                 .context(context)?;
             Ok(answer.try_recv_timeout(SHUTDOWN_TIMEOUT).is_ok())
         })();
-        if !matches!(confirmed, Ok(true))
-            && let Some(pid) = server.pid()
-        {
-            // Gone already (then this does nothing) or stuck: it must not outlive us.
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        if !matches!(confirmed, Ok(true)) {
+            // Stuck, or gone already (then `kill` sends nothing): it must not outlive us.
+            let _ = server.kill();
         }
         server.join()?;
         Ok(())

@@ -283,9 +283,10 @@ fn fork_server_requests() -> Result<IpcSender<ForkRequest>> {
     Ok(requests)
 }
 
-/// Kills and reaps a direct child that failed to connect back (it may be dead already).
+/// Kills and reaps a direct child that failed to connect back (it may be dead, and reaped,
+/// already: then it is not signalled).
 pub(crate) fn abandon(record: &ChildRecord) {
-    let _ = nix::sys::signal::kill(record.pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = record.kill();
     let _ = record.wait();
 }
 

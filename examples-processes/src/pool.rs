@@ -592,7 +592,10 @@ fn stop_workers(workers: &mut [Worker]) {
     for worker in workers.iter() {
         if worker.busy {
             // It is running a task nobody will collect (the pool broke): do not wait for it.
-            let _ = nix::sys::signal::kill(worker.record.pid, nix::sys::signal::Signal::SIGKILL);
+            // A worker that died was reaped already (see `died`): `kill` leaves its pid alone.
+            if let Err(e) = worker.record.kill() {
+                eprintln!("killing pool worker {}: {e}", worker.record.pid);
+            }
         }
         if let Err(e) = worker.record.wait() {
             eprintln!("reaping pool worker {}: {e}", worker.record.pid);

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ipc_channel::ipc::{IpcReceiver, IpcSender, OpaqueIpcSender};
 use nix::errno::Errno;
-use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::sys::signal::{self, Signal};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::Pid;
 
 use crate::error::{Context, Error, Result};
@@ -204,32 +205,56 @@ impl ChildRecord {
     }
 
     /// Blocks until the child has ended; its exit code (negative: killed by that signal).
+    ///
+    /// A direct child is reaped under the record's lock, but waited for without it (`waitid`
+    /// with `WNOWAIT` leaves the ended child unreaped): so [`kill`](Self::kill) from another
+    /// thread is never held up by a waiting `join`, and never signals a reaped pid.
     pub(crate) fn wait(&self) -> Result<i32> {
-        match &mut *self.watch() {
-            Watch::Direct { exit: Some(code) }
-            | Watch::Served {
-                exit: Some(code), ..
-            } => Ok(*code),
-            Watch::Direct { exit } => {
-                let code = wait_for_exit(self.pid)?;
-                *exit = Some(code);
-                Ok(code)
-            }
-            Watch::Served { events, exit } => loop {
-                match events.recv() {
-                    Ok(ChildEvent::Exited(code)) => {
-                        *exit = Some(code);
-                        return Ok(code);
+        loop {
+            {
+                let mut watch = self.watch();
+                match &mut *watch {
+                    Watch::Direct { exit: Some(code) }
+                    | Watch::Served {
+                        exit: Some(code), ..
+                    } => return Ok(*code),
+                    Watch::Direct { exit } => {
+                        if let Some(code) = reap(self.pid)? {
+                            *exit = Some(code);
+                            return Ok(code);
+                        }
                     }
-                    Ok(ChildEvent::Started(_)) => {}
-                    Err(e) => {
-                        return Err(Error::channel(
-                            format!("waiting for child {} of the fork server", self.pid),
-                            format!("the fork server is gone ({e})"),
-                        ));
-                    }
+                    Watch::Served { events, exit } => loop {
+                        match events.recv() {
+                            Ok(ChildEvent::Exited(code)) => {
+                                *exit = Some(code);
+                                return Ok(code);
+                            }
+                            Ok(ChildEvent::Started(_)) => {}
+                            Err(e) => {
+                                return Err(Error::channel(
+                                    format!("waiting for child {} of the fork server", self.pid),
+                                    format!("the fork server is gone ({e})"),
+                                ));
+                            }
+                        }
+                    },
                 }
-            },
+            }
+            // Not ended yet: wait for it to end, leaving it unreaped, then reap it above.
+            match waitid(
+                Id::Pid(self.pid),
+                WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+            ) {
+                // ECHILD: another thread reaped it through this record meanwhile.
+                Ok(_) | Err(Errno::EINTR) | Err(Errno::ECHILD) => {}
+                Err(e) => {
+                    return Err(Error::io(
+                        format!("waiting for child {}", self.pid),
+                        e.into(),
+                    ));
+                }
+            }
         }
     }
 
@@ -241,23 +266,61 @@ impl ChildRecord {
                 exit: Some(code), ..
             } => Ok(Some(*code)),
             Watch::Direct { exit } => {
-                match waitpid(self.pid, Some(WaitPidFlag::WNOHANG))
-                    .context(|| format!("checking on child {}", self.pid))?
-                {
-                    WaitStatus::Exited(_, code) => *exit = Some(code),
-                    WaitStatus::Signaled(_, signal, _) => *exit = Some(-(signal as i32)),
-                    _ => {}
-                }
+                *exit = reap(self.pid)?;
                 Ok(*exit)
             }
             Watch::Served { events, exit } => {
-                while let Ok(event) = events.try_recv() {
-                    if let ChildEvent::Exited(code) = event {
-                        *exit = Some(code);
-                    }
-                }
+                drain(events, exit);
                 Ok(*exit)
             }
+        }
+    }
+
+    /// Sends SIGKILL to the child — unless it has ended already: once a child is reaped, its
+    /// pid is free for the system to give to an unrelated process, which must not be killed.
+    /// Whether it was signalled.
+    ///
+    /// A direct child is reaped only through this record, under its lock; the lock is held here
+    /// from the check to the signal, so the pid is still our (possibly dead, unreaped) child's
+    /// when it is signalled. A child of the fork server is reaped by the server, which then
+    /// reports its exit: the reports that have arrived are read first, but a child reaped and
+    /// not yet reported could in principle have its pid reused in between — the window that
+    /// Python's `kill()` of a forkserver child has too.
+    pub(crate) fn kill(&self) -> Result<bool> {
+        let mut watch = self.watch();
+        let ended = match &mut *watch {
+            Watch::Direct { exit } => exit.is_some(),
+            Watch::Served { events, exit } => {
+                drain(events, exit);
+                exit.is_some()
+            }
+        };
+        if ended {
+            return Ok(false);
+        }
+        match signal::kill(self.pid, Signal::SIGKILL) {
+            Ok(()) => Ok(true),
+            // A child of the fork server that has just ended and been reaped there.
+            Err(Errno::ESRCH) => Ok(false),
+            Err(e) => Err(Error::io(format!("killing child {}", self.pid), e.into())),
+        }
+    }
+}
+
+/// Reaps our child `pid` if it has ended, without blocking: its exit code then.
+fn reap(pid: Pid) -> Result<Option<i32>> {
+    match waitpid(pid, Some(WaitPidFlag::WNOHANG)).context(|| format!("checking on child {pid}"))? {
+        WaitStatus::Exited(_, code) => Ok(Some(code)),
+        WaitStatus::Signaled(_, signal, _) => Ok(Some(-(signal as i32))),
+        _ => Ok(None),
+    }
+}
+
+/// Takes in what the fork server has reported about one of its children.
+fn drain(events: &IpcReceiver<ChildEvent>, exit: &mut Option<i32>) {
+    while let Ok(event) = events.try_recv() {
+        if let ChildEvent::Exited(code) = event {
+            *exit = Some(code);
         }
     }
 }
@@ -362,6 +425,16 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
         Ok(())
     }
 
+    /// Kills the child with SIGKILL (`p.kill()`), if it is still running; a child that has
+    /// ended is not signalled, so a pid the system has given to another process since is never
+    /// hit. Then [`join`](Self::join) it.
+    pub fn kill(&self) -> Result<()> {
+        let child = self.child.as_ref().ok_or(Error::State(
+            "kill() before start(): the process was never started",
+        ))?;
+        child.kill().map(drop)
+    }
+
     /// The child's pid once started (`p.pid`).
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(|c| c.pid.as_raw().unsigned_abs())
@@ -423,5 +496,52 @@ impl fmt::Display for CurrentProcess {
             "<{} name='{}' parent={} started>",
             self.class, self.name, parent
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    /// A record of a fresh child running `program` (spawned, not forked: safe in a test).
+    fn child(program: &str, args: &[&str]) -> ChildRecord {
+        let child = Command::new(program)
+            .args(args)
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {program}: {e}"));
+        let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits in i32"));
+        // Reaped through the record from now on.
+        drop(child);
+        ChildRecord::direct(pid)
+    }
+
+    #[test]
+    fn a_child_that_has_ended_and_been_reaped_is_never_signalled() {
+        let record = child("true", &[]);
+        assert_eq!(record.wait().expect("wait"), 0);
+        // Its pid may be another process's now: kill must not send anything.
+        assert!(!record.kill().expect("kill"), "signalled a reaped pid");
+    }
+
+    #[test]
+    fn a_running_child_is_killed_once_and_its_exit_code_says_so() {
+        let record = child("sleep", &["60"]);
+        assert!(record.kill().expect("kill"), "a running child is signalled");
+        assert_eq!(record.wait().expect("wait"), -(Signal::SIGKILL as i32));
+        assert!(!record.kill().expect("kill again"), "not twice");
+    }
+
+    #[test]
+    fn kill_is_not_held_up_by_another_thread_waiting_for_the_child() {
+        let record = child("sleep", &["60"]);
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| record.wait());
+            // Whether the waiter is blocked already or not, kill goes through, and ends its wait.
+            assert!(record.kill().expect("kill"));
+            let code = waiter.join().expect("the waiter").expect("wait");
+            assert_eq!(code, -(Signal::SIGKILL as i32));
+        });
     }
 }
