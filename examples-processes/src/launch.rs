@@ -191,11 +191,8 @@ pub(crate) fn spawn_child<Args: Wire>(
     let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
     // The child is reaped through its pid (waitpid), like the forked ones; std's handle goes.
     drop(child);
-    let probe = Arc::clone(&record);
-    let accepted = accept_watched(server, &name, record.pid, move || {
-        probe.poll().ok().flatten().map(describe_exit)
-    });
-    let (sentinel, hello) = accepted.inspect_err(|_| abandon(&record))?;
+    let (sentinel, hello) =
+        accept_watched(server, &name, &record).inspect_err(|_| abandon(&record))?;
     let channel =
         hand_over(hello, identity, role, args, record.pid).inspect_err(|_| abandon(&record))?;
     Ok(Spawned {
@@ -256,26 +253,22 @@ fn fork_server_requests() -> Result<IpcSender<ForkRequest>> {
         .stdin(Stdio::null())
         .spawn()
         .context(|| format!("starting the fork server ({})", exe.display()))?;
-    let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
+    let record = ChildRecord::direct(Pid::from_raw(child.id() as i32));
     drop(child);
-    let probe = Arc::clone(&record);
-    let (_sentinel, hello) = accept_watched(server, &name, record.pid, move || {
-        probe.poll().ok().flatten().map(describe_exit)
-    })
-    .map_err(|e| match e {
-        Error::ChildLost { pid, detail } => Error::channel(
-            "starting the fork server",
-            format!("it (pid {pid}) ended before it was ready: {detail}"),
-        ),
-        other => other,
-    })
-    .inspect_err(|_| abandon(&record))?;
-    let Hello::ForkServer { requests } = hello else {
-        return Err(Error::channel(
+    let requests = match accept_watched(server, &name, &record) {
+        Ok((_sentinel, Hello::ForkServer { requests })) => Ok(requests),
+        Ok(_) => Err(Error::channel(
             "starting the fork server",
             "it answered with something else",
-        ));
-    };
+        )),
+        Err(Error::ChildLost { pid, detail }) => Err(Error::channel(
+            "starting the fork server",
+            format!("it (pid {pid}) ended before it was ready: {detail}"),
+        )),
+        Err(other) => Err(other),
+    }
+    // Whatever went wrong, the server process must not be left running or unreaped.
+    .inspect_err(|_| abandon(&record))?;
     state.forkserver = Some(ForkServer {
         pid: record.pid,
         requests: requests.clone(),
@@ -328,13 +321,15 @@ fn send_job<Args: Wire>(
     Ok(())
 }
 
-/// Accepts the connection of child `pid` on `server`, unless `died` reports it gone first.
+/// Accepts the connection of child `record` on `server`, unless the child dies (or does not
+/// connect within [`CONNECT_TIMEOUT`]) first: then it is killed if still running, and the
+/// result is [`Error::ChildLost`]. The caller reaps it.
 pub(crate) fn accept_watched(
     server: IpcOneShotServer<Hello>,
     name: &str,
-    pid: Pid,
-    mut died: impl FnMut() -> Option<String>,
+    record: &ChildRecord,
 ) -> Result<(IpcReceiver<Hello>, Hello)> {
+    let pid = record.pid;
     let (done, accepted) = mpsc::channel();
     let acceptor = thread::Builder::new()
         .name("accept".into())
@@ -354,7 +349,8 @@ pub(crate) fn accept_watched(
                 ));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let lost = died().or_else(|| {
+                let died = record.poll().ok().flatten().map(describe_exit);
+                let lost = died.or_else(|| {
                     (Instant::now() > deadline).then(|| {
                         format!(
                             "it did not connect back within {} s",
@@ -363,9 +359,24 @@ pub(crate) fn accept_watched(
                     })
                 });
                 if let Some(detail) = lost {
-                    // End the blocked accept() by connecting to it ourselves.
-                    if let Ok(sender) = IpcSender::<Hello>::connect(name.to_string()) {
-                        let _ = sender.send(Hello::Abandoned);
+                    // A child that is still there (it timed out) goes first: whatever it did
+                    // with its connection, the accept() below then ends.
+                    let _ = record.kill();
+                    // End a blocked accept() by connecting to it ourselves.
+                    let unblocked = IpcSender::<Hello>::connect(name.to_string())
+                        .map(|sender| drop(sender.send(Hello::Abandoned)))
+                        .is_ok();
+                    if !unblocked {
+                        // We could not connect (no file descriptor left, the socket file
+                        // removed…), and nothing else can end that accept(): joining the
+                        // thread would hang this start forever — the very hang this function
+                        // exists to prevent. The thread is left blocked, detached, holding the
+                        // listening socket, until the process ends.
+                        drop(acceptor);
+                        return Err(Error::ChildLost {
+                            pid: pid.as_raw(),
+                            detail,
+                        });
                     }
                     break Err(Error::ChildLost {
                         pid: pid.as_raw(),

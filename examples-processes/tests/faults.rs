@@ -82,6 +82,7 @@ fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
     );
 }
 
+/// Under `forkserver` it is the fork server that dies, during its handshake (see the fixture).
 #[test]
 fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
     for method in ["spawn", "forkserver"] {
@@ -97,6 +98,25 @@ fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
         );
         assert!(
             out.stdout.contains("exited with code 3"),
+            "{method}: {}",
+            out.report()
+        );
+    }
+}
+
+/// The parent ends a blocked `accept()` by connecting to its own socket; here the dying child
+/// has removed that socket, so the parent cannot, and must not wait for the accept.
+#[test]
+fn a_child_that_dies_leaving_the_accept_unendable_is_still_an_error_not_a_hang() {
+    for method in ["spawn", "forkserver"] {
+        let out = Spec::new(harness::fixture("child-dies-early"))
+            .arg(method)
+            .env("DIE_EARLY", "1")
+            .env("REMOVE_SOCKET", "1")
+            .timeout(Duration::from_secs(20))
+            .run_ok();
+        assert!(
+            out.stdout.contains("start failed:") && out.stdout.contains("exited with code 3"),
             "{method}: {}",
             out.report()
         );
