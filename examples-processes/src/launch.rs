@@ -408,6 +408,20 @@ pub(crate) fn describe_exit(code: i32) -> String {
     }
 }
 
+/// Makes ipc-channel compute, now, what it otherwise computes on the first send of the process.
+///
+/// ipc-channel 0.23 measures the system's socket send-buffer size once, lazily, with a channel
+/// of its own. Should that first send meet a full file-descriptor table, the measurement panics
+/// — and poisons the value for the rest of the process, so that every later send, on any
+/// thread, panics too. Done first thing in [`init`](crate::init), with descriptors to spare,
+/// it cannot happen later, when a failure should be an error like any other.
+pub(crate) fn prime_ipc_channel() {
+    if let Ok((tx, rx)) = ipc::channel::<()>() {
+        let _ = tx.send(());
+        let _ = rx.try_recv();
+    }
+}
+
 /// Inside [`init`](crate::init): if this process was started by the layer, do its job and exit.
 pub(crate) fn become_role_if_asked() {
     let Ok(role) = std::env::var(ROLE) else {

@@ -124,6 +124,7 @@ pub fn cpu_count() -> usize {
 /// server, so that no child outlives the program and none is left a zombie.
 #[must_use = "keep the guard until the end of main: dropping it joins the children"]
 pub fn init() -> MainGuard {
+    launch::prime_ipc_channel();
     launch::become_role_if_asked();
     state().initialized = true;
     MainGuard { _private: () }
