@@ -41,6 +41,18 @@ fn a_worker_that_aborts_breaks_the_pool() {
 }
 
 #[test]
+fn a_pool_that_fails_to_start_leaves_no_process_behind() {
+    let out = pool_faults("fd-limit").run_ok();
+    let last = out.lines().last().copied().unwrap_or_default();
+    assert!(
+        last.ends_with("failures, each leaving no process; then a pool started")
+            && !last.starts_with("0 "),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
 fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
     let mut running = pool_faults("kill").spawn().expect("start the fixture");
     let workers = running
@@ -169,6 +181,24 @@ fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
     );
     assert!(
         lines[2].starts_with("join failed: ") && lines[2].contains("the fork server is gone"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_pool_shuts_down_without_waiting_for_a_child_forked_from_its_process() {
+    let out = Spec::new(harness::fixture("forked-sibling"))
+        .arg("pool")
+        .timeout(Duration::from_secs(60))
+        .run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "task result 42",
+            "pool shut down; the forked child still waits: true",
+            "forked child exit code Some(0)",
+        ],
         "{}",
         out.report()
     );
