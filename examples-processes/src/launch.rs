@@ -48,7 +48,7 @@ pub(crate) enum Hello {
     /// A spawned or fork-served child, ready for its header.
     Child { header: IpcSender<Header> },
     /// A fork server, ready for requests.
-    ForkServer { requests: IpcSender<ForkRequest> },
+    ForkServer { requests: IpcSender<ToForkServer> },
     /// Sent by the parent itself to end an `accept()` whose child died.
     Abandoned,
 }
@@ -67,6 +67,16 @@ pub(crate) enum Role {
     Process { target: String },
     /// Be a worker of a process pool: receive jobs on the channel that follows.
     PoolWorker,
+}
+
+/// What the fork server receives from its parent.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum ToForkServer {
+    /// Fork a child.
+    Fork(ForkRequest),
+    /// Finish, once the children forked so far have ended. An explicit message, not the request
+    /// channel closing: a child forked from the parent holds a copy of that channel.
+    Stop,
 }
 
 /// A request to the fork server: fork a child that reads its job from `job`.
@@ -213,10 +223,10 @@ fn serve_child<Args: Wire, R: Wire>(
     let (job, job_rx) = ipc::channel::<Header>().context(context)?;
     let (events_tx, events) = ipc::channel::<ChildEvent>().context(context)?;
     requests
-        .send(ForkRequest {
+        .send(ToForkServer::Fork(ForkRequest {
             job: job_rx,
             events: events_tx,
-        })
+        }))
         .context(context)?;
     // The job waits in the channel until the child reads it: no need to wait for the fork.
     let role = Role::Process {
@@ -238,7 +248,7 @@ fn serve_child<Args: Wire, R: Wire>(
 }
 
 /// The fork server's request channel, starting the server on first use.
-fn fork_server_requests() -> Result<IpcSender<ForkRequest>> {
+fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
     let mut state = state();
     if let Some(server) = &state.forkserver {
         return Ok(server.requests.clone());

@@ -11,7 +11,7 @@ use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::Pid;
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, ChildEvent, ForkRequest};
+use crate::launch::{self, ChildEvent, ToForkServer};
 use crate::target::{Target, Wire};
 
 /// How a new process begins (`multiprocessing.set_start_method`).
@@ -67,7 +67,7 @@ pub(crate) struct Identity {
 /// The running fork server, as its parent sees it.
 pub(crate) struct ForkServer {
     pub(crate) pid: Pid,
-    pub(crate) requests: IpcSender<ForkRequest>,
+    pub(crate) requests: IpcSender<ToForkServer>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
@@ -141,7 +141,9 @@ impl Drop for MainGuard {
         join_children();
         let server = state().forkserver.take();
         if let Some(ForkServer { pid, requests }) = server {
-            // Closing its request channel tells the server to finish; then we reap it.
+            // Told to finish, the server waits for its children (joined above), exits, and is
+            // reaped here. Should it be gone already, the send fails and the wait reaps it.
+            let _ = requests.send(ToForkServer::Stop);
             drop(requests);
             let _ = wait_for_exit(pid);
         }

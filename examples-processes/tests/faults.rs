@@ -203,3 +203,20 @@ fn a_pool_shuts_down_without_waiting_for_a_child_forked_from_its_process() {
         out.report()
     );
 }
+
+#[test]
+fn the_fork_server_stops_without_waiting_for_a_child_forked_from_its_parent() {
+    let out = Spec::new(harness::fixture("forked-sibling"))
+        .arg("forkserver")
+        .timeout(Duration::from_secs(60))
+        .run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "served child exit code Some(0)",
+            "fork server stopped; the forked child still sleeps: true",
+        ],
+        "{}",
+        out.report()
+    );
+}
