@@ -547,13 +547,14 @@ impl Dispatcher {
             let Some(jobs) = &self.workers.0[worker].jobs else {
                 return Ok(());
             };
-            match task.dispatch(jobs) {
-                Ok(Running { result, complete }) => {
-                    let id = self
-                        .set
-                        .add_opaque(result)
-                        .map_err(|e| format!("watching a task's result: {e}"))?;
-                    self.workers.0[worker].busy = true;
+            let watched = task.dispatch(jobs).and_then(|running| {
+                // The worker has the task now: busy, so that a pool that breaks kills it
+                // rather than waiting for a task whose result nobody will collect.
+                self.workers.0[worker].busy = true;
+                watch(running, |result| self.set.add_opaque(result))
+            });
+            match watched {
+                Ok((id, complete)) => {
                     self.running.insert(id, (worker, complete));
                 }
                 Err(Failed { error, callbacks }) => {
@@ -605,6 +606,25 @@ impl Dispatcher {
     }
 }
 
+/// Starts watching a dispatched task's result channel with `add`. Should that fail, the task's
+/// future fails at once — it is in no list the dispatcher fails when the pool breaks, so nothing
+/// else would ever complete it, and `result()` would wait forever — and its callbacks come back
+/// to be run.
+fn watch(
+    running: Running,
+    add: impl FnOnce(OpaqueIpcReceiver) -> io::Result<u64>,
+) -> Result<(u64, Completion), Failed> {
+    let Running { result, complete } = running;
+    match add(result) {
+        Ok(id) => Ok((id, complete)),
+        Err(e) => {
+            let error = PoolError::Channel(format!("watching a task's result: {e}"));
+            let callbacks = complete(Err(error.clone()));
+            Err(Failed { error, callbacks })
+        }
+    }
+}
+
 /// Stops the workers: tells each idle one to finish, kills each busy one — it runs a task
 /// whose result nobody will collect (the pool broke) — and reaps them all. Doing it again does
 /// nothing more.
@@ -634,5 +654,43 @@ fn stop_workers(workers: &mut [Worker]) {
 impl From<io::Error> for PoolError {
     fn from(e: io::Error) -> Self {
         PoolError::Channel(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_whose_result_cannot_be_watched_fails_its_future_and_runs_its_callbacks() {
+        let future = Future::<u32>::new();
+        let (called, was_called) = mpsc::channel();
+        future.add_done_callback(move |f| {
+            let _ = called.send(f.done());
+        });
+        let task: Box<dyn Queued> = Box::new(Task {
+            name: "a task",
+            args: (1_u32,),
+            future: future.clone(),
+        });
+        // A worker's job channel; no worker process is needed to hand the task over.
+        let (worker, _jobs) = ipc::channel::<ToWorker>().expect("a channel");
+        let Ok(running) = task.dispatch(&worker) else {
+            panic!("the task is handed over");
+        };
+        let Err(Failed { error, callbacks }) =
+            watch(running, |_| Err(io::Error::other("no more watches")))
+        else {
+            panic!("the watch fails");
+        };
+        assert!(error.to_string().contains("no more watches"), "{error}");
+        for callback in callbacks {
+            callback();
+        }
+        // Would wait forever if the future had been left incomplete.
+        assert!(
+            matches!(future.result(), Err(PoolError::Channel(why)) if why.contains("no more watches"))
+        );
+        assert_eq!(was_called.try_recv(), Ok(true), "its callback ran");
     }
 }
