@@ -115,6 +115,27 @@ fn a_lock_whose_holder_is_killed_is_released() {
 }
 
 #[test]
+fn a_lock_released_by_the_parent_goes_to_its_child_even_a_forked_one() {
+    for method in METHODS {
+        let out = fixture_spec("manager-faults")
+            .args(["released", method])
+            .run_ok();
+        assert_eq!(
+            out.lines(),
+            [
+                "child says: about to acquire",
+                "parent released the lock",
+                "child says: acquired",
+                "child exit code Some(0)",
+                "manager dropped",
+            ],
+            "{method}: {}",
+            out.report()
+        );
+    }
+}
+
+#[test]
 fn an_rlock_is_re_entrant_and_a_released_lock_is_free() {
     let out = fixture_spec("manager-faults").arg("rlock").run_ok();
     out.assert_in_order(&[
