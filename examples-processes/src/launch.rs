@@ -6,7 +6,11 @@
 //! the name of an [`IpcOneShotServer`]. In that child, [`init`](crate::init) calls
 //! [`become_role_if_asked`], which connects back and sends a [`Hello`] carrying a channel; over
 //! it the parent sends a [`Header`] (which target, under what name) and then the arguments,
-//! typed as the target wants them. The child runs the target and exits.
+//! typed as the target wants them. The child runs the target and exits. For a `Process`, this
+//! hand-over runs on a thread of its own and `start()` returns at once, as Python's does (its
+//! spawn start writes the pickled process into a pipe and returns); a hand-over that fails —
+//! the child died first — kills and reaps the child, and `join()` reports it. A pool worker's
+//! hand-over is done before the pool is returned: the pool needs the channel.
 //!
 //! **forkserver** — the first such start runs the executable with [`ROLE`] = `forkserver` (see
 //! [`crate::forkserver`]); each start sends it a [`ForkRequest`] carrying the receiving end of a
@@ -113,7 +117,7 @@ pub(crate) fn start<Args: Wire, R: Wire>(
             let role = Role::Process {
                 target: target.name().to_string(),
             };
-            spawn_child(identity, role, Some(args))?.record
+            spawn_process(identity, role, args)?
         }
         StartMethod::ForkServer => serve_child(target, args, identity)?,
     };
@@ -127,6 +131,13 @@ fn fork_child<Args: Wire, R: Wire>(
     args: Args,
     identity: Identity,
 ) -> Result<Arc<ChildRecord>> {
+    // A hand-over thread of ours would be copied half-way (and counted by the warning below):
+    // let the pending ones finish first. They take as long as their children take to connect
+    // back — a few milliseconds — or to be found dead.
+    let children: Vec<Arc<ChildRecord>> = state().children.clone();
+    for child in children {
+        child.finish_handover();
+    }
     warn_if_threaded();
     // Python flushes stdout and stderr before forking, so that the child does not print the
     // parent's pending output a second time.
@@ -190,17 +201,7 @@ pub(crate) fn spawn_child<Args: Wire>(
 ) -> Result<Spawned> {
     let (server, name) = IpcOneShotServer::<Hello>::new()
         .context(|| "creating the channel a spawned child connects to".to_string())?;
-    let exe =
-        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
-    let child = Command::new(&exe)
-        .env(ROLE, "spawn")
-        .env(SERVER, &name)
-        .stdin(Stdio::null())
-        .spawn()
-        .context(|| format!("spawning {}", exe.display()))?;
-    let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
-    // The child is reaped through its pid (waitpid), like the forked ones; std's handle goes.
-    drop(child);
+    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
     let (sentinel, hello) =
         accept_watched(server, &name, &record).inspect_err(|_| abandon(&record))?;
     let channel =
@@ -210,6 +211,59 @@ pub(crate) fn spawn_child<Args: Wire>(
         sentinel,
         channel,
     })
+}
+
+/// The spawn start method for a `Process`: starts the executable and returns at once; a thread
+/// of its own hands the child its target (see the module docs). The record's `wait` finishes
+/// that thread first and returns its error, if any, once the child is reaped.
+fn spawn_process<Args: Wire>(
+    identity: Identity,
+    role: Role,
+    args: Args,
+) -> Result<Arc<ChildRecord>> {
+    let (server, name) = IpcOneShotServer::<Hello>::new()
+        .context(|| "creating the channel a spawned child connects to".to_string())?;
+    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let child = Arc::clone(&record);
+    let handing = thread::Builder::new()
+        .name("hand-over".into())
+        .spawn(move || {
+            let handed = accept_watched(server, &name, &child).and_then(|(_sentinel, hello)| {
+                hand_over(hello, identity, role, Some(args), child.pid).map(drop)
+            });
+            if handed.is_err() {
+                // The child must not be left waiting for a target, nor unreaped.
+                abandon(&child);
+            }
+            handed
+        });
+    match handing {
+        Ok(handing) => {
+            record.handing_over(handing);
+            Ok(record)
+        }
+        Err(e) => {
+            abandon(&record);
+            Err(Error::io(
+                "starting the thread that hands a child its target",
+                e,
+            ))
+        }
+    }
+}
+
+/// Runs this program's executable again in `role`, told to connect to the one-shot server
+/// `server`; its pid. It is reaped through its pid (`waitpid`), like a forked child.
+fn run_executable(role: &str, server: &str) -> Result<Pid> {
+    let exe =
+        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
+    let child = Command::new(&exe)
+        .env(ROLE, role)
+        .env(SERVER, server)
+        .stdin(Stdio::null())
+        .spawn()
+        .context(|| format!("running {} as a {role} child", exe.display()))?;
+    Ok(Pid::from_raw(child.id() as i32))
 }
 
 /// The forkserver start method.
@@ -255,16 +309,12 @@ fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
     }
     let (server, name) = IpcOneShotServer::<Hello>::new()
         .context(|| "creating the channel the fork server connects to".to_string())?;
-    let exe =
-        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
-    let child = Command::new(&exe)
-        .env(ROLE, "forkserver")
-        .env(SERVER, &name)
-        .stdin(Stdio::null())
-        .spawn()
-        .context(|| format!("starting the fork server ({})", exe.display()))?;
-    let record = ChildRecord::direct(Pid::from_raw(child.id() as i32));
-    drop(child);
+    let record = ChildRecord::direct(run_executable("forkserver", &name).map_err(|e| match e {
+        Error::Io { context, source } => {
+            Error::io(format!("starting the fork server: {context}"), source)
+        }
+        other => other,
+    })?);
     let requests = match accept_watched(server, &name, &record) {
         Ok((_sentinel, Hello::ForkServer { requests })) => Ok(requests),
         Ok(_) => Err(Error::channel(
@@ -290,7 +340,8 @@ fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
 /// already: then it is not signalled).
 pub(crate) fn abandon(record: &ChildRecord) {
     let _ = record.kill();
-    let _ = record.wait();
+    // Not `wait`: that would wait for the hand-over, which may be the caller.
+    let _ = record.wait_exit();
 }
 
 /// Sends a newly connected child its header, then its arguments; returns the channel.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 
 use ipc_channel::ipc::{IpcReceiver, IpcSender, OpaqueIpcSender};
 use nix::errno::Errno;
@@ -91,8 +92,12 @@ impl State {
         self.initialized = true;
         self.current = Some(identity);
         self.counter = 0;
-        // The parent's children are our siblings: not ours to join.
-        self.children.clear();
+        // The parent's children are our siblings: not ours to join. Forgotten, not dropped: in
+        // a forked child they are the parent's objects (a record may hold the handle of a
+        // hand-over thread that does not exist here), whose destructors must not run.
+        for sibling in self.children.drain(..) {
+            std::mem::forget(sibling);
+        }
     }
 }
 
@@ -175,6 +180,19 @@ pub fn active_children() -> Vec<u32> {
 pub(crate) struct ChildRecord {
     pub(crate) pid: Pid,
     watch: Mutex<Watch>,
+    /// A spawned `Process`'s hand-over, on a thread of its own, until `wait` finishes it.
+    handover: Mutex<Handover>,
+}
+
+/// Where a child's hand-over stands (see [`ChildRecord::finish_handover`]).
+#[derive(Debug)]
+enum Handover {
+    /// Nothing pending: none was needed, or its outcome has been reported.
+    Done,
+    /// Running on its thread.
+    Running(JoinHandle<Result<()>>),
+    /// Finished with this error, not reported yet.
+    Failed(Error),
 }
 
 #[derive(Debug)]
@@ -193,6 +211,7 @@ impl ChildRecord {
         ChildRecord {
             pid,
             watch: Mutex::new(Watch::Direct { exit: None }),
+            handover: Mutex::new(Handover::Done),
         }
     }
 
@@ -200,6 +219,7 @@ impl ChildRecord {
         ChildRecord {
             pid,
             watch: Mutex::new(Watch::Served { events, exit: None }),
+            handover: Mutex::new(Handover::Done),
         }
     }
 
@@ -207,12 +227,50 @@ impl ChildRecord {
         self.watch.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Records the thread that hands this child its target.
+    pub(crate) fn handing_over(&self, thread: JoinHandle<Result<()>>) {
+        *self.handover.lock().unwrap_or_else(PoisonError::into_inner) = Handover::Running(thread);
+    }
+
+    /// Waits for the hand-over thread, if one runs, and keeps its error for `wait` to report.
+    /// The thread needs only the `watch` lock, never this one: no deadlock.
+    pub(crate) fn finish_handover(&self) {
+        let mut handover = self.handover.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Handover::Running(_) = &*handover {
+            let Handover::Running(thread) = std::mem::replace(&mut *handover, Handover::Done)
+            else {
+                return;
+            };
+            *handover = match thread.join() {
+                Ok(Ok(())) => Handover::Done,
+                Ok(Err(e)) => Handover::Failed(e),
+                Err(_) => Handover::Failed(Error::channel(
+                    format!("handing child {} its target", self.pid),
+                    "the thread doing it panicked",
+                )),
+            };
+        }
+    }
+
+    /// Blocks until the child has ended and its hand-over, if any, is over; its exit code
+    /// (negative: killed by that signal) — or, once, the error of a hand-over that failed (the
+    /// child was killed and reaped then; a later `wait` returns its exit code).
+    pub(crate) fn wait(&self) -> Result<i32> {
+        self.finish_handover();
+        let code = self.wait_exit()?;
+        let mut handover = self.handover.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *handover, Handover::Done) {
+            Handover::Failed(e) => Err(e),
+            _ => Ok(code),
+        }
+    }
+
     /// Blocks until the child has ended; its exit code (negative: killed by that signal).
     ///
     /// A direct child is reaped under the record's lock, but waited for without it (`waitid`
     /// with `WNOWAIT` leaves the ended child unreaped): so [`kill`](Self::kill) from another
     /// thread is never held up by a waiting `join`, and never signals a reaped pid.
-    pub(crate) fn wait(&self) -> Result<i32> {
+    pub(crate) fn wait_exit(&self) -> Result<i32> {
         loop {
             {
                 let mut watch = self.watch();
@@ -402,6 +460,11 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
     }
 
     /// Starts the child with the current start method and returns at once (`p.start()`).
+    ///
+    /// With spawn, the child is a fresh run of the executable that still has to connect back
+    /// and receive its target: a thread does that hand-over, so `start()` does not wait for it,
+    /// and a child that dies before it has its target is reported by [`join`](Self::join).
+    /// Errors here are the ones of starting the process itself.
     pub fn start(&mut self) -> Result<()> {
         let args = self
             .args
@@ -417,7 +480,8 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
     }
 
     /// Waits until the child has ended (`p.join()`); its exit code is then in
-    /// [`exitcode`](Self::exitcode).
+    /// [`exitcode`](Self::exitcode). An error if the child could not be handed its target (it
+    /// died first, under spawn): it has been reaped, and `exitcode` tells how it ended.
     pub fn join(&mut self) -> Result<()> {
         let child = self.child.as_ref().ok_or(Error::State(
             "join() before start(): the process was never started",
