@@ -148,11 +148,16 @@ fn fork_child<Args: Wire, R: Wire>(
     let mut state = state();
     let stdout = io::stdout().lock();
     let stderr = io::stderr().lock();
-    // SAFETY: fork() is unsafe because the child of a multithreaded process gets only the
-    // calling thread, and must not touch anything another thread held at that moment. The locks
-    // this layer and std's printing need are held by this thread across the fork (above), and
-    // the process's thread count was checked (a warning is printed if other threads exist, as
-    // Python 3.12 does). The child runs the target and leaves through `_exit`.
+    // SAFETY: the child of a multithreaded process gets only the calling thread, and a copy of
+    // memory as it is: a lock another thread held at that moment stays held in the child, with
+    // no thread to release it. The child is sound as long as it never needs such a lock. This
+    // layer makes sure of it for the locks it knows of: its own state and std's stdout and
+    // stderr are held by this thread across the fork (above), and the C library keeps its
+    // allocator usable in the child (glibc takes its arena locks across fork). Any other lock
+    // the target may need — one of the program's own, held by another of its threads — is the
+    // caller's responsibility, as it is in Python; the warning printed above only says that
+    // other threads exist, it does not make the fork sound. The child runs the target and
+    // leaves through `_exit`.
     let forked = unsafe { fork() }.context(|| "fork() failed".to_string())?;
     drop(stderr);
     drop(stdout);
@@ -172,7 +177,9 @@ fn fork_child<Args: Wire, R: Wire>(
     }
 }
 
-/// Prints a warning when forking a process that has more threads than the calling one.
+/// Prints a warning when forking a process that has more threads than the calling one, as
+/// Python 3.12 does: the fork is allowed (the notes' §9.1 shows what it does to a held lock),
+/// and whether the child can run is then up to what the target needs.
 fn warn_if_threaded() {
     let threads = std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count());
     if threads > 1 {

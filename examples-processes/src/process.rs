@@ -19,6 +19,11 @@ use crate::target::{Target, Wire};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartMethod {
     /// `os.fork()`: the child is a copy of the parent — memory, open files, buffers, held locks.
+    ///
+    /// A process with other threads may fork, with a warning on stderr (as Python 3.12 warns);
+    /// the child must then not need a lock that another thread held at the fork. The layer
+    /// holds its own locks and std's stdout and stderr across the fork; any other lock is the
+    /// caller's to think of, as in Python.
     Fork,
     /// A fresh run of the same executable that runs only the target: nothing else of the parent.
     Spawn,
@@ -101,7 +106,8 @@ impl State {
     }
 }
 
-/// Sets the start method for the processes started from now on (default: fork, as on Linux).
+/// Sets the start method for the processes started from now on (default: fork — the default
+/// on Linux in the notes' Python; Python 3.14 switched to forkserver).
 pub fn set_start_method(method: StartMethod) {
     state().method = method;
 }

@@ -1,6 +1,8 @@
-//! Faults: a pool worker that panics, aborts or is killed; a spawned child that dies before it
-//! connects back; a process killed while it holds a process lock; a fork server that dies. Each ends in a clear error; nothing hangs; no process is left behind (the
-//! harness checks every run's process group).
+//! Faults: a pool worker that panics, aborts or is killed; a pool that fails to start; a spawned
+//! child that dies before it connects back; a process killed while it holds a process lock; a
+//! fork server that dies; a child forked from a program with a pool or a fork server. Each ends
+//! in a clear error; nothing hangs; no process is left behind (the harness checks every run's
+//! process group).
 
 use std::time::Duration;
 

@@ -14,7 +14,8 @@
 //! other end is gone, `recv` returns an error instead of blocking forever.
 //!
 //! Run it: `cargo run -p examples-ipc --bin s09-3-pipe` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default, fork).
+//! start the child another way; the notes use the default: fork, the default on Linux in
+//! their Python — 3.14 switched to forkserver).
 
 use std::error::Error;
 

@@ -7,8 +7,8 @@
 //! Rust has no subclassing. `MyProcess` is a plain struct with its own `run` and a `start` that
 //! does what `Process.start` does for a subclass under spawn: the object itself is serialized
 //! (Python pickles it) and sent to a fresh process, where a small registered function calls its
-//! `run` — Python's `Process._bootstrap` calling `self.run()`. Rust's `{:?}` prints the args
-//! tuple as `("xxx",)`, Python's repr as `('xxx',)`.
+//! `run` — Python's `Process._bootstrap` calling `self.run()`. The args print as Python prints
+//! the tuple, `('xxx',)` (Rust's `{:?}` would print `("xxx",)`).
 //!
 //! `start()` returns at once, as Python's does, and the parent prints `继续执行...` while the new
 //! process is still starting — it has to connect back for the object first (a thread of the
@@ -37,7 +37,8 @@ impl MyProcess {
 
     /// What the new process does.
     fn run(&self) {
-        println!("执行此进程 {:?}", self.args);
+        // As Python prints the tuple (its repr quotes a string with single quotes).
+        println!("执行此进程 ('{}',)", self.args.0);
     }
 
     /// Sends this object to a new process, which calls its `run`; returns that process.
