@@ -154,11 +154,15 @@ impl<R> Future<R> {
     /// Runs `callback(&future)` once the task has finished (`future.add_done_callback(fn)`): on
     /// the pool's callback thread in this process, one callback at a time — or at once, here, if
     /// the task has already finished.
+    ///
+    /// A callback that panics is reported (by the panic hook, on stderr) and goes no further,
+    /// wherever it runs: the next callbacks run, and the caller goes on — as Python logs an
+    /// exception raised in a callback.
     pub fn add_done_callback(&self, callback: impl FnOnce(&Future<R>) + Send + 'static) {
         let mut slot = self.slot();
         if slot.result.is_some() {
             drop(slot);
-            callback(self);
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self)));
         } else {
             slot.callbacks.push(Box::new(callback));
         }

@@ -43,6 +43,43 @@ fn a_worker_that_aborts_breaks_the_pool() {
 }
 
 #[test]
+fn a_panicking_done_callback_is_reported_and_the_others_still_run() {
+    let out = pool_faults("callback-panics").run_ok();
+    out.assert_in_order(&[
+        "result 1: Ok(2)",
+        "main goes on after the late callback",
+        "shut down",
+    ]);
+    assert!(
+        out.stdout.contains("callback 2 ran: Ok(4)"),
+        "{}",
+        out.report()
+    );
+    assert!(
+        out.stderr.contains("callback 1 fails on purpose")
+            && out.stderr.contains("a late callback fails on purpose"),
+        "the panics are reported: {}",
+        out.report()
+    );
+}
+
+#[test]
+fn shutdown_without_wait_returns_at_once_and_the_tasks_still_run() {
+    let out = pool_faults("no-wait").run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "shutdown(false) returned; done: false false",
+            "submit after shutdown: cannot submit a task after shutdown",
+            "results: Ok(42) Ok(4)",
+            "pool dropped",
+        ],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
 fn a_pool_that_fails_to_start_leaves_no_process_behind() {
     let out = pool_faults("fd-limit").run_ok();
     let last = out.lines().last().copied().unwrap_or_default();
