@@ -83,6 +83,22 @@ fn proxy_calls_to_a_killed_server_are_errors_and_the_server_is_reaped() {
 }
 
 #[test]
+fn a_server_that_dies_before_it_is_ready_makes_manager_new_an_error() {
+    let out = fixture_spec("manager-faults")
+        .arg("dies-early")
+        .env("SERVER_DIES_EARLY", "1")
+        .run_ok();
+    let lines = out.lines();
+    assert!(
+        lines.len() == 1
+            && lines[0].starts_with("Manager::new failed: starting the manager's server")
+            && lines[0].contains("exit code Some(3)"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
 fn a_child_waiting_for_a_lock_gets_an_error_when_the_server_dies() {
     for method in METHODS {
         let out = fixture_spec("manager-faults")
