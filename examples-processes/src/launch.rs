@@ -439,8 +439,17 @@ pub(crate) fn accept_watched(
                         // removed…), and nothing else can end that accept(): joining the
                         // thread would hang this start forever — the very hang this function
                         // exists to prevent. The thread is left blocked, detached, holding the
-                        // listening socket, until the process ends.
+                        // listening socket, until the process ends. Its socket file and the
+                        // temporary directory around it would outlive the process (the
+                        // server's destructor never runs): removed here; the listening socket
+                        // does not need them.
                         drop(acceptor);
+                        let socket = std::path::Path::new(name);
+                        let _ = std::fs::remove_file(socket);
+                        if let Some(dir) = socket.parent() {
+                            // Only if empty: nothing but the socket was in it.
+                            let _ = std::fs::remove_dir(dir);
+                        }
                         return Err(Error::ChildLost {
                             pid: pid.as_raw(),
                             detail,

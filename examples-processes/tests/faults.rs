@@ -81,7 +81,10 @@ fn shutdown_without_wait_returns_at_once_and_the_tasks_still_run() {
 
 #[test]
 fn a_pool_that_fails_to_start_leaves_no_process_behind() {
-    let out = pool_faults("fd-limit").run_ok();
+    // Out of descriptors, ipc-channel cannot always remove the temporary directory of a socket
+    // (removing needs one): the fixture's temporary files go to a directory of the test's own.
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = pool_faults("fd-limit").env("TMPDIR", tmp.path()).run_ok();
     let last = out.lines().last().copied().unwrap_or_default();
     assert!(
         last.ends_with("failures, each leaving no process; then a pool started")
