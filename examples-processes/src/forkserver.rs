@@ -7,12 +7,12 @@
 //!
 //! Here the server is a fresh run of the program's executable (started by `init()` with the
 //! `forkserver` role). It waits, on one thread, for two kinds of events:
-//! - a [`ForkRequest`](crate::launch::ForkRequest) from the parent: fork; the child reads its job from the channel that came
+//! - a fork request from the parent: fork; the child reads its job from the channel that came
 //!   with the request (the parent has sent it already); the parent is told the pid;
 //! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
 //!   reap the child, tell the parent its exit code.
 //!
-//! When the parent says [`Stop`](ToForkServer::Stop) — or, should the parent be gone, when the
+//! When the parent says `Stop` — or, should the parent be gone, when the
 //! request channel closes — the server waits for its remaining children and exits. The parent
 //! says it rather than closing the channel, because a child forked from the parent holds a copy
 //! of the channel's sending end, and would keep the server waiting until that child ends.

@@ -692,8 +692,10 @@ mod tests {
             callback();
         }
         // Would wait forever if the future had been left incomplete.
+        let result = future.result();
         assert!(
-            matches!(future.result(), Err(PoolError::Channel(why)) if why.contains("no more watches"))
+            matches!(&result, Err(PoolError::Channel(why)) if why.contains("no more watches")),
+            "{result:?}"
         );
         assert_eq!(was_called.try_recv(), Ok(true), "its callback ran");
     }
