@@ -12,10 +12,10 @@
 //! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
 //!   reap the child, tell the parent its exit code.
 //!
-//! When the parent says `Stop` — or, should the parent be gone, when the
-//! request channel closes — the server waits for its remaining children and exits. The parent
-//! says it rather than closing the channel, because a child forked from the parent holds a copy
-//! of the channel's sending end, and would keep the server waiting until that child ends.
+//! When the parent says `Stop` — or, should the parent be gone, when the request channel
+//! closes — the server waits for its remaining children and exits. The parent says it rather
+//! than closing the channel, because a child forked from the parent holds a copy of the
+//! channel's sending end, and would keep the server waiting until that child ends.
 
 use std::collections::HashMap;
 use std::io::Write;
