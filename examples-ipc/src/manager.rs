@@ -21,12 +21,19 @@
 //! # Locks
 //!
 //! The server is single-threaded and never blocks: an `acquire` that must wait is queued and
-//! answered when its turn comes. Holding the lock is holding a small channel to the server: the
-//! guard keeps its sending end, the server watches its receiving end. Dropping the guard closes
-//! it — that is the release — and so does the kernel when the holder *dies*, so a worker killed
-//! inside `with lock:` does not leave the lock held forever (in Python it does). An [`RLock`]
-//! (`RLockProxy`) may be acquired again by the thread that holds it; it is owned by a
-//! (process, thread) pair, as Python's.
+//! answered when its turn comes. Dropping the guard sends the server a release request and
+//! waits for its answer, as Python's `release()` does.
+//!
+//! Each acquisition also comes with a small channel to the server: the guard keeps its sending
+//! end, the server watches its receiving end. It is the fallback for a holder that *dies*: the
+//! kernel closes the channel, the server releases the lock, and a worker killed inside
+//! `with lock:` does not leave it held forever (in Python it does). The channel's closing is not
+//! the release itself: a child forked while the lock is held gets a copy of that sending end,
+//! which keeps the channel open as long as the child lives — a holder that dies leaves the lock
+//! held until such a child ends, too.
+//!
+//! An [`RLock`] (`RLockProxy`) may be acquired again by the thread that holds it; it is owned by
+//! a (process, thread) pair, as Python's.
 //!
 //! [`RLock`]: RLockProxy
 
@@ -70,6 +77,11 @@ enum Request {
         hold: IpcReceiver<()>,
         reply: IpcSender<Reply>,
     },
+    /// Release the acquisition whose hold channel has this number (see `Answer::Held`).
+    Release {
+        hold: u64,
+        reply: IpcSender<Reply>,
+    },
     Shutdown {
         reply: IpcSender<Reply>,
     },
@@ -104,6 +116,8 @@ enum ListOp {
 enum Answer {
     Done,
     Id(u64),
+    /// A lock is ours; the number of this acquisition, to release it by.
+    Held(u64),
     Value(Option<PyValue>),
     Len(usize),
     Dict(PyDict),
@@ -191,12 +205,8 @@ impl Manager {
             }),
             Err(e) => {
                 // It died before it was ready (or sent garbage): reap it, say how it ended.
-                if let Some(pid) = server.pid() {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
+                // `kill` leaves a server that has ended alone (its pid may be another's by now).
+                let _ = server.kill();
                 let _ = server.join();
                 Err(e).context(|| {
                     format!(
@@ -271,14 +281,9 @@ impl Manager {
                 .context(context)?;
             Ok(answer.try_recv_timeout(SHUTDOWN_TIMEOUT).is_ok())
         })();
-        if !matches!(confirmed, Ok(true))
-            && let Some(pid) = server.pid()
-        {
-            // Gone already (then this does nothing) or stuck: it must not outlive us.
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+        if !matches!(confirmed, Ok(true)) {
+            // Stuck, or gone already (then `kill` sends nothing): it must not outlive us.
+            let _ = server.kill();
         }
         server.join()?;
         Ok(())
@@ -429,15 +434,19 @@ impl ListProxy {
 
 /// Asks the server for lock `id`; returns once it is ours.
 fn acquire(client: &Client, id: u64, what: &str) -> Result<ManagedGuard> {
-    let (hold, held) = ipc::channel::<()>().context(|| format!("{what}: making a channel"))?;
+    let (alive, watched) = ipc::channel::<()>().context(|| format!("{what}: making a channel"))?;
     let owner = Owner::current();
     match client.call(what, |reply| Request::Acquire {
         id,
         owner,
-        hold: held,
+        hold: watched,
         reply,
     })? {
-        Answer::Done => Ok(ManagedGuard { _hold: hold }),
+        Answer::Held(hold) => Ok(ManagedGuard {
+            client: client.clone(),
+            hold,
+            _alive: alive,
+        }),
         other => Err(unexpected(what, other)),
     }
 }
@@ -475,7 +484,22 @@ impl RLockProxy {
 
 /// A hold on a managed lock, released when dropped — or when its process dies.
 pub struct ManagedGuard {
-    _hold: IpcSender<()>,
+    client: Client,
+    /// The number the server gave this acquisition.
+    hold: u64,
+    /// Closes when this process dies: the server then releases the lock (see the module docs).
+    _alive: IpcSender<()>,
+}
+
+impl Drop for ManagedGuard {
+    /// `lock.release()`: asks the server to release this acquisition and waits for its answer.
+    /// A server that is gone has nothing left to release.
+    fn drop(&mut self) {
+        let hold = self.hold;
+        let _ = self
+            .client
+            .call("lock.release()", |reply| Request::Release { hold, reply });
+    }
 }
 
 macro_rules! proxy_debug {
@@ -571,7 +595,7 @@ impl Server {
                     IpcSelectionResult::ChannelClosed(id) if id == server.requests => {
                         return Ok(());
                     }
-                    IpcSelectionResult::ChannelClosed(id) => server.hold_closed(id),
+                    IpcSelectionResult::ChannelClosed(id) => server.release(id),
                     // Nobody sends on a hold channel.
                     IpcSelectionResult::MessageReceived(..) => {}
                 }
@@ -632,10 +656,14 @@ impl Server {
                 if free || ours {
                     lock.owner = Some(owner);
                     lock.holds.push(hold);
-                    let _ = reply.send(Ok(Answer::Done));
+                    let _ = reply.send(Ok(Answer::Held(hold)));
                 } else {
                     lock.waiting.push_back(Waiter { owner, hold, reply });
                 }
+            }
+            Request::Release { hold, reply } => {
+                self.release(hold);
+                let _ = reply.send(Ok(Answer::Done));
             }
             Request::Shutdown { reply } => {
                 let _ = reply.send(Ok(Answer::Done));
@@ -645,8 +673,10 @@ impl Server {
         Ok(Flow::Go)
     }
 
-    /// A hold channel closed: a guard was dropped, or its process died, or a waiter gave up.
-    fn hold_closed(&mut self, hold: u64) {
+    /// Ends acquisition `hold` — released by its guard, or its process died (its hold channel
+    /// closed) — or, if it is still waiting, withdraws it. Nothing if it has ended already: a
+    /// released hold's channel closes later, when every copy of its sending end is gone.
+    fn release(&mut self, hold: u64) {
         let Some(id) = self.holds.remove(&hold) else {
             return;
         };
@@ -669,7 +699,7 @@ impl LockState {
     /// Gives the free lock to the first waiter still there to take it.
     fn grant_next(&mut self) {
         while let Some(waiter) = self.waiting.pop_front() {
-            if waiter.reply.send(Ok(Answer::Done)).is_ok() {
+            if waiter.reply.send(Ok(Answer::Held(waiter.hold))).is_ok() {
                 self.owner = Some(waiter.owner);
                 self.holds.push(waiter.hold);
                 return;
@@ -782,6 +812,6 @@ mod tests {
         state.grant_next();
         assert_eq!(state.owner, Some(b));
         assert_eq!(state.holds, vec![11]);
-        assert!(matches!(next_rx.recv(), Ok(Ok(Answer::Done))));
+        assert!(matches!(next_rx.recv(), Ok(Ok(Answer::Held(11)))));
     }
 }

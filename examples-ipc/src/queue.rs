@@ -20,6 +20,12 @@
 //!   channel. (Python's `get` would block forever then.) The `Queue`'s own `put` does not count
 //!   as a producer — nothing can arrive through it while its process is blocked in `get` — so a
 //!   producing thread of the consumer's process, too, gets a sender of its own.
+//! - **the fork caveat**: a sender's channel closes only once *every copy* of it is gone, and a
+//!   process forked while it holds a sender — a sibling child started with fork, a child of a
+//!   producer — gets a copy it never drops. Until that process exits, the producer counts as
+//!   still there, and `get` waits for it (or times out) rather than returning
+//!   [`Error::Disconnected`]. Give each child its own sender and drop the parent's before
+//!   forking others, or use spawn or forkserver, whose children hold only what they are given.
 //! - Items still queued when the `Queue` is dropped are dropped with it, as at the end of a
 //!   Python program. A producer whose items nobody takes blocks in `put` once the channel's
 //!   kernel buffer (some hundred kilobytes) is full — the caveat Python gives about joining a

@@ -83,6 +83,22 @@ fn proxy_calls_to_a_killed_server_are_errors_and_the_server_is_reaped() {
 }
 
 #[test]
+fn a_server_that_dies_before_it_is_ready_makes_manager_new_an_error() {
+    let out = fixture_spec("manager-faults")
+        .arg("dies-early")
+        .env("SERVER_DIES_EARLY", "1")
+        .run_ok();
+    let lines = out.lines();
+    assert!(
+        lines.len() == 1
+            && lines[0].starts_with("Manager::new failed: starting the manager's server")
+            && lines[0].contains("exit code Some(3)"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
 fn a_child_waiting_for_a_lock_gets_an_error_when_the_server_dies() {
     for method in METHODS {
         let out = fixture_spec("manager-faults")
@@ -111,6 +127,27 @@ fn a_lock_whose_holder_is_killed_is_released() {
             "parent acquired the lock the dead child held",
             "manager dropped",
         ]);
+    }
+}
+
+#[test]
+fn a_lock_released_by_the_parent_goes_to_its_child_even_a_forked_one() {
+    for method in METHODS {
+        let out = fixture_spec("manager-faults")
+            .args(["released", method])
+            .run_ok();
+        assert_eq!(
+            out.lines(),
+            [
+                "child says: about to acquire",
+                "parent released the lock",
+                "child says: acquired",
+                "child exit code Some(0)",
+                "manager dropped",
+            ],
+            "{method}: {}",
+            out.report()
+        );
     }
 }
 

@@ -19,5 +19,6 @@ fn the_parent_prints_the_dict_and_list_the_child_changed() {
             "{method}: {}",
             out.report()
         );
+        assert_eq!(out.stderr, "", "{method}: {}", out.report());
     }
 }

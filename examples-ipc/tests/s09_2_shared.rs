@@ -18,6 +18,7 @@ fn the_parent_reads_what_the_child_wrote_in_each_value() {
             "{method}: {}",
             out.report()
         );
+        assert_eq!(out.stderr, "", "{method}: {}", out.report());
     }
 }
 
@@ -32,5 +33,6 @@ fn the_parent_reads_the_element_the_child_changed() {
             "{method}: {}",
             out.report()
         );
+        assert_eq!(out.stderr, "", "{method}: {}", out.report());
     }
 }

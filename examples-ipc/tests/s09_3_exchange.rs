@@ -19,6 +19,7 @@ fn after_join_the_parent_gets_the_first_five_in_order_and_ends() {
             "{method}: {}",
             out.report()
         );
+        assert_eq!(out.stderr, "", "{method}: {}", out.report());
     }
 }
 
@@ -35,5 +36,6 @@ fn the_list_goes_up_the_pipe_and_666_comes_back() {
             "{method}: {}",
             out.report()
         );
+        assert_eq!(out.stderr, "", "{method}: {}", out.report());
     }
 }

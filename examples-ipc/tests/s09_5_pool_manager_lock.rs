@@ -15,4 +15,5 @@ fn ten_tasks_under_the_manager_lock_bring_the_file_from_10_to_0() {
         out.report()
     );
     assert_eq!(out.lines().len(), 21, "{}", out.report());
+    assert_eq!(out.stderr, "", "{}", out.report());
 }

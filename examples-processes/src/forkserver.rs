@@ -7,13 +7,15 @@
 //!
 //! Here the server is a fresh run of the program's executable (started by `init()` with the
 //! `forkserver` role). It waits, on one thread, for two kinds of events:
-//! - a [`ForkRequest`] from the parent: fork; the child reads its job from the channel that came
+//! - a fork request from the parent: fork; the child reads its job from the channel that came
 //!   with the request (the parent has sent it already); the parent is told the pid;
 //! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
 //!   reap the child, tell the parent its exit code.
 //!
-//! When the parent drops its request channel, the server waits for its remaining children and
-//! exits.
+//! When the parent says `Stop` — or, should the parent be gone, when the request channel
+//! closes — the server waits for its remaining children and exits. The parent says it rather
+//! than closing the channel, because a child forked from the parent holds a copy of the
+//! channel's sending end, and would keep the server waiting until that child ends.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -22,7 +24,7 @@ use ipc_channel::ipc::{self, IpcReceiverSet, IpcSelectionResult, IpcSender};
 use nix::unistd::{ForkResult, Pid, fork};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, ChildEvent, ForkRequest, Hello};
+use crate::launch::{self, ChildEvent, Hello, ToForkServer};
 use crate::process::{state, wait_for_exit};
 
 /// Runs the fork server for the parent whose one-shot server is `parent`; never returns.
@@ -40,7 +42,7 @@ pub(crate) fn serve(parent: String) -> ! {
 
 fn run(parent: String) -> Result<()> {
     let context = || "fork server: connecting to the parent".to_string();
-    let (requests_tx, requests) = ipc::channel::<ForkRequest>().context(context)?;
+    let (requests_tx, requests) = ipc::channel::<ToForkServer>().context(context)?;
     IpcSender::<Hello>::connect(parent)
         .context(context)?
         .send(Hello::ForkServer {
@@ -62,9 +64,21 @@ fn run(parent: String) -> Result<()> {
         for event in events {
             match event {
                 IpcSelectionResult::MessageReceived(id, message) if id == requests_id => {
-                    let request: ForkRequest = message
-                        .to()
-                        .map_err(|e| Error::channel("fork server: reading a request", e))?;
+                    let request = match message
+                        .to::<ToForkServer>()
+                        .map_err(|e| Error::channel("fork server: reading a request", e))?
+                    {
+                        ToForkServer::Fork(request) => request,
+                        ToForkServer::Stop => {
+                            open = false;
+                            continue;
+                        }
+                    };
+                    if !open {
+                        // A request after Stop, from a copy of the channel in a forked child:
+                        // dropping it closes the requester's channels, which fails its start.
+                        continue;
+                    }
                     let (sentinel, watch) = ipc::channel::<()>()
                         .context(|| "fork server: a sentinel channel".to_string())?;
                     // SAFETY: the fork server is single-threaded (it runs only this loop), so the

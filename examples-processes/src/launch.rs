@@ -6,7 +6,11 @@
 //! the name of an [`IpcOneShotServer`]. In that child, [`init`](crate::init) calls
 //! [`become_role_if_asked`], which connects back and sends a [`Hello`] carrying a channel; over
 //! it the parent sends a [`Header`] (which target, under what name) and then the arguments,
-//! typed as the target wants them. The child runs the target and exits.
+//! typed as the target wants them. The child runs the target and exits. For a `Process`, this
+//! hand-over runs on a thread of its own and `start()` returns at once, as Python's does (its
+//! spawn start writes the pickled process into a pipe and returns); a hand-over that fails —
+//! the child died first — kills and reaps the child, and `join()` reports it. A pool worker's
+//! hand-over is done before the pool is returned: the pool needs the channel.
 //!
 //! **forkserver** — the first such start runs the executable with [`ROLE`] = `forkserver` (see
 //! [`crate::forkserver`]); each start sends it a [`ForkRequest`] carrying the receiving end of a
@@ -48,7 +52,7 @@ pub(crate) enum Hello {
     /// A spawned or fork-served child, ready for its header.
     Child { header: IpcSender<Header> },
     /// A fork server, ready for requests.
-    ForkServer { requests: IpcSender<ForkRequest> },
+    ForkServer { requests: IpcSender<ToForkServer> },
     /// Sent by the parent itself to end an `accept()` whose child died.
     Abandoned,
 }
@@ -67,6 +71,16 @@ pub(crate) enum Role {
     Process { target: String },
     /// Be a worker of a process pool: receive jobs on the channel that follows.
     PoolWorker,
+}
+
+/// What the fork server receives from its parent.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum ToForkServer {
+    /// Fork a child.
+    Fork(ForkRequest),
+    /// Finish, once the children forked so far have ended. An explicit message, not the request
+    /// channel closing: a child forked from the parent holds a copy of that channel.
+    Stop,
 }
 
 /// A request to the fork server: fork a child that reads its job from `job`.
@@ -103,7 +117,7 @@ pub(crate) fn start<Args: Wire, R: Wire>(
             let role = Role::Process {
                 target: target.name().to_string(),
             };
-            spawn_child(identity, role, Some(args))?.record
+            spawn_process(identity, role, args)?
         }
         StartMethod::ForkServer => serve_child(target, args, identity)?,
     };
@@ -117,6 +131,13 @@ fn fork_child<Args: Wire, R: Wire>(
     args: Args,
     identity: Identity,
 ) -> Result<Arc<ChildRecord>> {
+    // A hand-over thread of ours would be copied half-way (and counted by the warning below):
+    // let the pending ones finish first. They take as long as their children take to connect
+    // back — a few milliseconds — or to be found dead.
+    let children: Vec<Arc<ChildRecord>> = state().children.clone();
+    for child in children {
+        child.finish_handover();
+    }
     warn_if_threaded();
     // Python flushes stdout and stderr before forking, so that the child does not print the
     // parent's pending output a second time.
@@ -127,11 +148,16 @@ fn fork_child<Args: Wire, R: Wire>(
     let mut state = state();
     let stdout = io::stdout().lock();
     let stderr = io::stderr().lock();
-    // SAFETY: fork() is unsafe because the child of a multithreaded process gets only the
-    // calling thread, and must not touch anything another thread held at that moment. The locks
-    // this layer and std's printing need are held by this thread across the fork (above), and
-    // the process's thread count was checked (a warning is printed if other threads exist, as
-    // Python 3.12 does). The child runs the target and leaves through `_exit`.
+    // SAFETY: the child of a multithreaded process gets only the calling thread, and a copy of
+    // memory as it is: a lock another thread held at that moment stays held in the child, with
+    // no thread to release it. The child is sound as long as it never needs such a lock. This
+    // layer makes sure of it for the locks it knows of: its own state and std's stdout and
+    // stderr are held by this thread across the fork (above), and the C library keeps its
+    // allocator usable in the child (glibc takes its arena locks across fork). Any other lock
+    // the target may need — one of the program's own, held by another of its threads — is the
+    // caller's responsibility, as it is in Python; the warning printed above only says that
+    // other threads exist, it does not make the fork sound. The child runs the target and
+    // leaves through `_exit`.
     let forked = unsafe { fork() }.context(|| "fork() failed".to_string())?;
     drop(stderr);
     drop(stdout);
@@ -151,7 +177,9 @@ fn fork_child<Args: Wire, R: Wire>(
     }
 }
 
-/// Prints a warning when forking a process that has more threads than the calling one.
+/// Prints a warning when forking a process that has more threads than the calling one, as
+/// Python 3.12 does: the fork is allowed (the notes' §9.1 shows what it does to a held lock),
+/// and whether the child can run is then up to what the target needs.
 fn warn_if_threaded() {
     let threads = std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count());
     if threads > 1 {
@@ -180,22 +208,9 @@ pub(crate) fn spawn_child<Args: Wire>(
 ) -> Result<Spawned> {
     let (server, name) = IpcOneShotServer::<Hello>::new()
         .context(|| "creating the channel a spawned child connects to".to_string())?;
-    let exe =
-        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
-    let child = Command::new(&exe)
-        .env(ROLE, "spawn")
-        .env(SERVER, &name)
-        .stdin(Stdio::null())
-        .spawn()
-        .context(|| format!("spawning {}", exe.display()))?;
-    let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
-    // The child is reaped through its pid (waitpid), like the forked ones; std's handle goes.
-    drop(child);
-    let probe = Arc::clone(&record);
-    let accepted = accept_watched(server, &name, record.pid, move || {
-        probe.poll().ok().flatten().map(describe_exit)
-    });
-    let (sentinel, hello) = accepted.inspect_err(|_| abandon(&record))?;
+    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let (sentinel, hello) =
+        accept_watched(server, &name, &record).inspect_err(|_| abandon(&record))?;
     let channel =
         hand_over(hello, identity, role, args, record.pid).inspect_err(|_| abandon(&record))?;
     Ok(Spawned {
@@ -203,6 +218,59 @@ pub(crate) fn spawn_child<Args: Wire>(
         sentinel,
         channel,
     })
+}
+
+/// The spawn start method for a `Process`: starts the executable and returns at once; a thread
+/// of its own hands the child its target (see the module docs). The record's `wait` finishes
+/// that thread first and returns its error, if any, once the child is reaped.
+fn spawn_process<Args: Wire>(
+    identity: Identity,
+    role: Role,
+    args: Args,
+) -> Result<Arc<ChildRecord>> {
+    let (server, name) = IpcOneShotServer::<Hello>::new()
+        .context(|| "creating the channel a spawned child connects to".to_string())?;
+    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let child = Arc::clone(&record);
+    let handing = thread::Builder::new()
+        .name("hand-over".into())
+        .spawn(move || {
+            let handed = accept_watched(server, &name, &child).and_then(|(_sentinel, hello)| {
+                hand_over(hello, identity, role, Some(args), child.pid).map(drop)
+            });
+            if handed.is_err() {
+                // The child must not be left waiting for a target, nor unreaped.
+                abandon(&child);
+            }
+            handed
+        });
+    match handing {
+        Ok(handing) => {
+            record.handing_over(handing);
+            Ok(record)
+        }
+        Err(e) => {
+            abandon(&record);
+            Err(Error::io(
+                "starting the thread that hands a child its target",
+                e,
+            ))
+        }
+    }
+}
+
+/// Runs this program's executable again in `role`, told to connect to the one-shot server
+/// `server`; its pid. It is reaped through its pid (`waitpid`), like a forked child.
+fn run_executable(role: &str, server: &str) -> Result<Pid> {
+    let exe =
+        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
+    let child = Command::new(&exe)
+        .env(ROLE, role)
+        .env(SERVER, server)
+        .stdin(Stdio::null())
+        .spawn()
+        .context(|| format!("running {} as a {role} child", exe.display()))?;
+    Ok(Pid::from_raw(child.id() as i32))
 }
 
 /// The forkserver start method.
@@ -216,10 +284,10 @@ fn serve_child<Args: Wire, R: Wire>(
     let (job, job_rx) = ipc::channel::<Header>().context(context)?;
     let (events_tx, events) = ipc::channel::<ChildEvent>().context(context)?;
     requests
-        .send(ForkRequest {
+        .send(ToForkServer::Fork(ForkRequest {
             job: job_rx,
             events: events_tx,
-        })
+        }))
         .context(context)?;
     // The job waits in the channel until the child reads it: no need to wait for the fork.
     let role = Role::Process {
@@ -241,41 +309,33 @@ fn serve_child<Args: Wire, R: Wire>(
 }
 
 /// The fork server's request channel, starting the server on first use.
-fn fork_server_requests() -> Result<IpcSender<ForkRequest>> {
+fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
     let mut state = state();
     if let Some(server) = &state.forkserver {
         return Ok(server.requests.clone());
     }
     let (server, name) = IpcOneShotServer::<Hello>::new()
         .context(|| "creating the channel the fork server connects to".to_string())?;
-    let exe =
-        std::env::current_exe().context(|| "finding this program's executable".to_string())?;
-    let child = Command::new(&exe)
-        .env(ROLE, "forkserver")
-        .env(SERVER, &name)
-        .stdin(Stdio::null())
-        .spawn()
-        .context(|| format!("starting the fork server ({})", exe.display()))?;
-    let record = Arc::new(ChildRecord::direct(Pid::from_raw(child.id() as i32)));
-    drop(child);
-    let probe = Arc::clone(&record);
-    let (_sentinel, hello) = accept_watched(server, &name, record.pid, move || {
-        probe.poll().ok().flatten().map(describe_exit)
-    })
-    .map_err(|e| match e {
-        Error::ChildLost { pid, detail } => Error::channel(
-            "starting the fork server",
-            format!("it (pid {pid}) ended before it was ready: {detail}"),
-        ),
+    let record = ChildRecord::direct(run_executable("forkserver", &name).map_err(|e| match e {
+        Error::Io { context, source } => {
+            Error::io(format!("starting the fork server: {context}"), source)
+        }
         other => other,
-    })
-    .inspect_err(|_| abandon(&record))?;
-    let Hello::ForkServer { requests } = hello else {
-        return Err(Error::channel(
+    })?);
+    let requests = match accept_watched(server, &name, &record) {
+        Ok((_sentinel, Hello::ForkServer { requests })) => Ok(requests),
+        Ok(_) => Err(Error::channel(
             "starting the fork server",
             "it answered with something else",
-        ));
-    };
+        )),
+        Err(Error::ChildLost { pid, detail }) => Err(Error::channel(
+            "starting the fork server",
+            format!("it (pid {pid}) ended before it was ready: {detail}"),
+        )),
+        Err(other) => Err(other),
+    }
+    // Whatever went wrong, the server process must not be left running or unreaped.
+    .inspect_err(|_| abandon(&record))?;
     state.forkserver = Some(ForkServer {
         pid: record.pid,
         requests: requests.clone(),
@@ -283,10 +343,12 @@ fn fork_server_requests() -> Result<IpcSender<ForkRequest>> {
     Ok(requests)
 }
 
-/// Kills and reaps a direct child that failed to connect back (it may be dead already).
+/// Kills and reaps a direct child that failed to connect back (it may be dead, and reaped,
+/// already: then it is not signalled).
 pub(crate) fn abandon(record: &ChildRecord) {
-    let _ = nix::sys::signal::kill(record.pid, nix::sys::signal::Signal::SIGKILL);
-    let _ = record.wait();
+    let _ = record.kill();
+    // Not `wait`: that would wait for the hand-over, which may be the caller.
+    let _ = record.wait_exit();
 }
 
 /// Sends a newly connected child its header, then its arguments; returns the channel.
@@ -327,13 +389,15 @@ fn send_job<Args: Wire>(
     Ok(())
 }
 
-/// Accepts the connection of child `pid` on `server`, unless `died` reports it gone first.
+/// Accepts the connection of child `record` on `server`, unless the child dies (or does not
+/// connect within [`CONNECT_TIMEOUT`]) first: then it is killed if still running, and the
+/// result is [`Error::ChildLost`]. The caller reaps it.
 pub(crate) fn accept_watched(
     server: IpcOneShotServer<Hello>,
     name: &str,
-    pid: Pid,
-    mut died: impl FnMut() -> Option<String>,
+    record: &ChildRecord,
 ) -> Result<(IpcReceiver<Hello>, Hello)> {
+    let pid = record.pid;
     let (done, accepted) = mpsc::channel();
     let acceptor = thread::Builder::new()
         .name("accept".into())
@@ -353,7 +417,8 @@ pub(crate) fn accept_watched(
                 ));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let lost = died().or_else(|| {
+                let died = record.poll().ok().flatten().map(describe_exit);
+                let lost = died.or_else(|| {
                     (Instant::now() > deadline).then(|| {
                         format!(
                             "it did not connect back within {} s",
@@ -362,9 +427,33 @@ pub(crate) fn accept_watched(
                     })
                 });
                 if let Some(detail) = lost {
-                    // End the blocked accept() by connecting to it ourselves.
-                    if let Ok(sender) = IpcSender::<Hello>::connect(name.to_string()) {
-                        let _ = sender.send(Hello::Abandoned);
+                    // A child that is still there (it timed out) goes first: whatever it did
+                    // with its connection, the accept() below then ends.
+                    let _ = record.kill();
+                    // End a blocked accept() by connecting to it ourselves.
+                    let unblocked = IpcSender::<Hello>::connect(name.to_string())
+                        .map(|sender| drop(sender.send(Hello::Abandoned)))
+                        .is_ok();
+                    if !unblocked {
+                        // We could not connect (no file descriptor left, the socket file
+                        // removed…), and nothing else can end that accept(): joining the
+                        // thread would hang this start forever — the very hang this function
+                        // exists to prevent. The thread is left blocked, detached, holding the
+                        // listening socket, until the process ends. Its socket file and the
+                        // temporary directory around it would outlive the process (the
+                        // server's destructor never runs): removed here; the listening socket
+                        // does not need them.
+                        drop(acceptor);
+                        let socket = std::path::Path::new(name);
+                        let _ = std::fs::remove_file(socket);
+                        if let Some(dir) = socket.parent() {
+                            // Only if empty: nothing but the socket was in it.
+                            let _ = std::fs::remove_dir(dir);
+                        }
+                        return Err(Error::ChildLost {
+                            pid: pid.as_raw(),
+                            detail,
+                        });
                     }
                     break Err(Error::ChildLost {
                         pid: pid.as_raw(),
@@ -393,6 +482,20 @@ pub(crate) fn describe_exit(code: i32) -> String {
         format!("it was killed by signal {signal}")
     } else {
         format!("it exited with code {code}")
+    }
+}
+
+/// Makes ipc-channel compute, now, what it otherwise computes on the first send of the process.
+///
+/// ipc-channel 0.23 measures the system's socket send-buffer size once, lazily, with a channel
+/// of its own. Should that first send meet a full file-descriptor table, the measurement panics
+/// — and poisons the value for the rest of the process, so that every later send, on any
+/// thread, panics too. Done first thing in [`init`](crate::init), with descriptors to spare,
+/// it cannot happen later, when a failure should be an error like any other.
+pub(crate) fn prime_ipc_channel() {
+    if let Ok((tx, rx)) = ipc::channel::<()>() {
+        let _ = tx.send(());
+        let _ = rx.try_recv();
     }
 }
 

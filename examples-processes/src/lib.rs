@@ -5,8 +5,8 @@
 //! real OS processes:
 //!
 //! - [`Process`] — `multiprocessing.Process`: a [`target!`] function and its arguments, a name,
-//!   `start`, `join`, `pid`, `is_alive`, `exitcode`; [`current_process`] in the child reports the
-//!   name the parent gave it.
+//!   `start`, `join`, `kill`, `pid`, `is_alive`, `exitcode`; [`current_process`] in the child
+//!   reports the name the parent gave it.
 //! - [`set_start_method`] with the three [`StartMethod`]s: **fork** (`nix::unistd::fork`: the
 //!   child is a copy of the parent), **spawn** (a fresh run of the same executable that receives
 //!   only its target's name and serialized arguments), **forkserver** (a single-threaded server

@@ -14,6 +14,10 @@
 //! and, as Python's `BrokenProcessPool`, fails every running and queued future with
 //! [`PoolError::Broken`] naming the worker and how it died, stops the other workers, and refuses
 //! new tasks. Nothing waits forever.
+//!
+//! Workers are stopped with an explicit message, as Python's pool sends each worker `None`: a
+//! child forked from the pool's process holds copies of the workers' job channels, so waiting
+//! for those channels to close would wait for that child too.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc;
@@ -28,7 +32,7 @@ use ipc_channel::ipc::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, Role, describe_exit};
+use crate::launch::{self, Role, Spawned, describe_exit};
 use crate::process::{ChildRecord, Identity, state};
 use crate::target::{self, Job, Reply, Target, Wire};
 
@@ -59,30 +63,35 @@ impl fmt::Display for PoolError {
 
 impl std::error::Error for PoolError {}
 
-/// A job as a worker receives it.
+/// What a worker receives from its pool.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct WorkerJob {
-    task: String,
-    args: OpaqueIpcReceiver,
-    reply: OpaqueIpcSender,
+pub(crate) enum ToWorker {
+    /// Run a registered task: its name, where its arguments come from, where its result goes.
+    Job {
+        task: String,
+        args: OpaqueIpcReceiver,
+        reply: OpaqueIpcSender,
+    },
+    /// Finish: the pool is shutting down.
+    Stop,
 }
 
-/// A worker's loop: run each job it receives until the pool closes the channel.
-pub(crate) fn work(jobs: IpcReceiver<WorkerJob>) -> Result<()> {
-    while let Ok(job) = jobs.recv() {
-        let entry = target::find(&job.task).ok_or_else(|| {
+/// A worker's loop: run each job it receives until the pool says stop — or, if the pool's
+/// process is gone, until the channel closes.
+pub(crate) fn work(jobs: IpcReceiver<ToWorker>) -> Result<()> {
+    loop {
+        let (task, args, reply) = match jobs.recv() {
+            Ok(ToWorker::Job { task, args, reply }) => (task, args, reply),
+            Ok(ToWorker::Stop) | Err(_) => return Ok(()),
+        };
+        let entry = target::find(&task).ok_or_else(|| {
             Error::channel(
                 "finding the task",
-                format!("`{}` is not registered in this executable", job.task),
+                format!("`{task}` is not registered in this executable"),
             )
         })?;
-        (entry.run)(Job::Task {
-            args: job.args,
-            reply: job.reply,
-        })
-        .map_err(|e| Error::channel("running a task", e))?;
+        (entry.run)(Job::Task { args, reply }).map_err(|e| Error::channel("running a task", e))?;
     }
-    Ok(())
 }
 
 /// The result of a submitted task, to come (`concurrent.futures.Future`).
@@ -145,11 +154,15 @@ impl<R> Future<R> {
     /// Runs `callback(&future)` once the task has finished (`future.add_done_callback(fn)`): on
     /// the pool's callback thread in this process, one callback at a time — or at once, here, if
     /// the task has already finished.
+    ///
+    /// A callback that panics is reported (by the panic hook, on stderr) and goes no further,
+    /// wherever it runs: the next callbacks run, and the caller goes on — as Python logs an
+    /// exception raised in a callback.
     pub fn add_done_callback(&self, callback: impl FnOnce(&Future<R>) + Send + 'static) {
         let mut slot = self.slot();
         if slot.result.is_some() {
             drop(slot);
-            callback(self);
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(self)));
         } else {
             slot.callbacks.push(Box::new(callback));
         }
@@ -200,7 +213,7 @@ impl<R: Clone> Future<R> {
 trait Queued: Send {
     /// Hands the task to a worker; returns where its result will arrive, and what to do with it.
     /// If it cannot, the task's future fails with the error, whose callbacks come back to run.
-    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, Failed>;
+    fn dispatch(self: Box<Self>, worker: &IpcSender<ToWorker>) -> Result<Running, Failed>;
     /// Fails the task without running it; returns its callbacks.
     fn fail(self: Box<Self>, error: PoolError) -> Vec<Box<dyn FnOnce() + Send>>;
 }
@@ -228,14 +241,14 @@ struct Task<Args, R> {
 }
 
 impl<Args: Wire, R: Wire> Queued for Task<Args, R> {
-    fn dispatch(self: Box<Self>, worker: &IpcSender<WorkerJob>) -> Result<Running, Failed> {
+    fn dispatch(self: Box<Self>, worker: &IpcSender<ToWorker>) -> Result<Running, Failed> {
         let Task { name, args, future } = *self;
         let handed = || -> Result<IpcReceiver<Reply<R>>, String> {
             // Channels are made only now, so that queued tasks hold no file descriptors.
             let (args_tx, args_rx) = ipc::channel::<Args>().map_err(|e| e.to_string())?;
             let (reply_tx, reply_rx) = ipc::channel::<Reply<R>>().map_err(|e| e.to_string())?;
             worker
-                .send(WorkerJob {
+                .send(ToWorker::Job {
                     task: name.to_string(),
                     args: args_rx.to_opaque(),
                     reply: reply_tx.to_opaque(),
@@ -306,8 +319,18 @@ impl fmt::Debug for ProcessPoolExecutor {
 /// A worker, as the dispatcher tracks it.
 struct Worker {
     record: Arc<ChildRecord>,
-    jobs: Option<IpcSender<WorkerJob>>,
+    jobs: Option<IpcSender<ToWorker>>,
     busy: bool,
+}
+
+/// The pool's workers, stopped and reaped when dropped — on every path: the end of the
+/// dispatcher, and a [`ProcessPoolExecutor::new`] that fails half-way.
+struct Workers(Vec<Worker>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        stop_workers(&mut self.0);
+    }
 }
 
 impl ProcessPoolExecutor {
@@ -317,31 +340,31 @@ impl ProcessPoolExecutor {
             return Err(Error::NotInitialized);
         }
         let mut set = IpcReceiverSet::new().context(|| "creating a receiver set".to_string())?;
-        let mut workers = Vec::new();
+        // From here on, every `?` drops `workers`, which stops and reaps those started so far.
+        let mut workers = Workers(Vec::new());
         let mut sentinels = HashMap::new();
         for n in 1..=max_workers.max(1) {
             let identity = Identity {
                 name: format!("SpawnProcess-{n}"),
                 class: "SpawnProcess",
             };
-            let spawned = match launch::spawn_child::<()>(identity, Role::PoolWorker, None) {
-                Ok(spawned) => spawned,
-                Err(e) => {
-                    stop_workers(&mut workers);
-                    return Err(e);
-                }
-            };
-            let id = set
-                .add(spawned.sentinel)
-                .context(|| "watching a worker".to_string())?;
-            sentinels.insert(id, workers.len());
-            workers.push(Worker {
-                record: spawned.record,
-                jobs: Some(spawned.channel.to_opaque().to()),
+            let Spawned {
+                record,
+                sentinel,
+                channel,
+            } = launch::spawn_child::<()>(identity, Role::PoolWorker, None)?;
+            workers.0.push(Worker {
+                record,
+                jobs: Some(channel.to_opaque().to()),
                 busy: false,
             });
+            let id = set
+                .add(sentinel)
+                .context(|| "watching a worker".to_string())?;
+            sentinels.insert(id, workers.0.len() - 1);
         }
         let pids = workers
+            .0
             .iter()
             .map(|w| w.record.pid.as_raw().unsigned_abs())
             .collect();
@@ -374,6 +397,7 @@ impl ProcessPoolExecutor {
             running: HashMap::new(),
             callbacks: to_callbacks,
         };
+        // Should the thread fail to start, the closure is dropped, and with it the workers.
         let dispatcher = thread::Builder::new()
             .name("pool-dispatcher".into())
             .spawn(move || dispatcher.run())
@@ -459,7 +483,7 @@ impl Drop for ProcessPoolExecutor {
 struct Dispatcher {
     shared: Arc<Shared>,
     set: IpcReceiverSet,
-    workers: Vec<Worker>,
+    workers: Workers,
     /// sentinel id → worker
     sentinels: HashMap<u64, usize>,
     /// result id → (worker, completion)
@@ -472,7 +496,7 @@ impl Dispatcher {
         if let Err(why) = self.serve() {
             self.break_pool(why);
         }
-        stop_workers(&mut self.workers);
+        stop_workers(&mut self.workers.0);
     }
 
     /// Dispatches and collects until shut down; `Err` with the reason when the pool breaks.
@@ -493,7 +517,7 @@ impl Dispatcher {
                 match event {
                     IpcSelectionResult::MessageReceived(id, message) => {
                         if let Some((worker, complete)) = self.running.remove(&id) {
-                            self.workers[worker].busy = false;
+                            self.workers.0[worker].busy = false;
                             self.run_callbacks(complete(Ok(message)));
                         }
                     }
@@ -517,29 +541,31 @@ impl Dispatcher {
     fn dispatch(&mut self) -> Result<(), String> {
         while let Some(worker) = self
             .workers
+            .0
             .iter()
             .position(|w| !w.busy && w.jobs.is_some())
         {
             let Some(task) = self.shared.queue().tasks.pop_front() else {
                 return Ok(());
             };
-            let Some(jobs) = &self.workers[worker].jobs else {
+            let Some(jobs) = &self.workers.0[worker].jobs else {
                 return Ok(());
             };
-            match task.dispatch(jobs) {
-                Ok(Running { result, complete }) => {
-                    let id = self
-                        .set
-                        .add_opaque(result)
-                        .map_err(|e| format!("watching a task's result: {e}"))?;
-                    self.workers[worker].busy = true;
+            let watched = task.dispatch(jobs).and_then(|running| {
+                // The worker has the task now: busy, so that a pool that breaks kills it
+                // rather than waiting for a task whose result nobody will collect.
+                self.workers.0[worker].busy = true;
+                watch(running, |result| self.set.add_opaque(result))
+            });
+            match watched {
+                Ok((id, complete)) => {
                     self.running.insert(id, (worker, complete));
                 }
                 Err(Failed { error, callbacks }) => {
                     self.run_callbacks(callbacks);
                     return Err(format!(
                         "{error} (worker {})",
-                        self.workers[worker].record.pid
+                        self.workers.0[worker].record.pid
                     ));
                 }
             }
@@ -549,10 +575,10 @@ impl Dispatcher {
 
     /// Describes the death of `worker`, reaping it.
     fn died(&mut self, worker: usize) -> String {
-        let record = Arc::clone(&self.workers[worker].record);
+        let record = Arc::clone(&self.workers.0[worker].record);
         // Its channels closed because it is exiting: reaping it takes no longer than that.
         let how = record.wait().map_or_else(|e| e.to_string(), describe_exit);
-        self.workers[worker].jobs = None;
+        self.workers.0[worker].jobs = None;
         format!(
             "a process in the process pool was terminated abruptly while the future was running \
              or pending: worker {} died ({how})",
@@ -584,15 +610,44 @@ impl Dispatcher {
     }
 }
 
-/// Closes every worker's job channel (a worker then exits), kills those that do not, reaps all.
+/// Starts watching a dispatched task's result channel with `add`. Should that fail, the task's
+/// future fails at once — it is in no list the dispatcher fails when the pool breaks, so nothing
+/// else would ever complete it, and `result()` would wait forever — and its callbacks come back
+/// to be run.
+fn watch(
+    running: Running,
+    add: impl FnOnce(OpaqueIpcReceiver) -> io::Result<u64>,
+) -> Result<(u64, Completion), Failed> {
+    let Running { result, complete } = running;
+    match add(result) {
+        Ok(id) => Ok((id, complete)),
+        Err(e) => {
+            let error = PoolError::Channel(format!("watching a task's result: {e}"));
+            let callbacks = complete(Err(error.clone()));
+            Err(Failed { error, callbacks })
+        }
+    }
+}
+
+/// Stops the workers: tells each idle one to finish, kills each busy one — it runs a task
+/// whose result nobody will collect (the pool broke) — and reaps them all. Doing it again does
+/// nothing more.
 fn stop_workers(workers: &mut [Worker]) {
     for worker in workers.iter_mut() {
-        worker.jobs = None;
+        if let Some(jobs) = worker.jobs.take()
+            && !worker.busy
+        {
+            // Not closing the channel: a child forked from this process may hold a copy of it.
+            // A worker that is gone cannot receive this; it is reaped below all the same.
+            let _ = jobs.send(ToWorker::Stop);
+        }
     }
     for worker in workers.iter() {
-        if worker.busy {
-            // It is running a task nobody will collect (the pool broke): do not wait for it.
-            let _ = nix::sys::signal::kill(worker.record.pid, nix::sys::signal::Signal::SIGKILL);
+        // A worker that died was reaped already (see `died`): `kill` leaves its pid alone.
+        if worker.busy
+            && let Err(e) = worker.record.kill()
+        {
+            eprintln!("killing pool worker {}: {e}", worker.record.pid);
         }
         if let Err(e) = worker.record.wait() {
             eprintln!("reaping pool worker {}: {e}", worker.record.pid);
@@ -603,5 +658,45 @@ fn stop_workers(workers: &mut [Worker]) {
 impl From<io::Error> for PoolError {
     fn from(e: io::Error) -> Self {
         PoolError::Channel(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_whose_result_cannot_be_watched_fails_its_future_and_runs_its_callbacks() {
+        let future = Future::<u32>::new();
+        let (called, was_called) = mpsc::channel();
+        future.add_done_callback(move |f| {
+            let _ = called.send(f.done());
+        });
+        let task: Box<dyn Queued> = Box::new(Task {
+            name: "a task",
+            args: (1_u32,),
+            future: future.clone(),
+        });
+        // A worker's job channel; no worker process is needed to hand the task over.
+        let (worker, _jobs) = ipc::channel::<ToWorker>().expect("a channel");
+        let Ok(running) = task.dispatch(&worker) else {
+            panic!("the task is handed over");
+        };
+        let Err(Failed { error, callbacks }) =
+            watch(running, |_| Err(io::Error::other("no more watches")))
+        else {
+            panic!("the watch fails");
+        };
+        assert!(error.to_string().contains("no more watches"), "{error}");
+        for callback in callbacks {
+            callback();
+        }
+        // Would wait forever if the future had been left incomplete.
+        let result = future.result();
+        assert!(
+            matches!(&result, Err(PoolError::Channel(why)) if why.contains("no more watches")),
+            "{result:?}"
+        );
+        assert_eq!(was_called.try_recv(), Ok(true), "its callback ran");
     }
 }

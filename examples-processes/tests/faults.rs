@@ -1,6 +1,8 @@
-//! Faults: a pool worker that panics, aborts or is killed; a spawned child that dies before it
-//! connects back; a process killed while it holds a process lock; a fork server that dies. Each ends in a clear error; nothing hangs; no process is left behind (the
-//! harness checks every run's process group).
+//! Faults: a pool worker that panics, aborts or is killed; a pool that fails to start; a spawned
+//! child that dies before it connects back; a process killed while it holds a process lock; a
+//! fork server that dies; a child forked from a program with a pool or a fork server. Each ends
+//! in a clear error; nothing hangs; no process is left behind (the harness checks every run's
+//! process group).
 
 use std::time::Duration;
 
@@ -35,6 +37,58 @@ fn a_worker_that_aborts_breaks_the_pool() {
     assert!(
         out.stdout
             .contains("after: submit refused: BrokenProcessPool"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_panicking_done_callback_is_reported_and_the_others_still_run() {
+    let out = pool_faults("callback-panics").run_ok();
+    out.assert_in_order(&[
+        "result 1: Ok(2)",
+        "main goes on after the late callback",
+        "shut down",
+    ]);
+    assert!(
+        out.stdout.contains("callback 2 ran: Ok(4)"),
+        "{}",
+        out.report()
+    );
+    assert!(
+        out.stderr.contains("callback 1 fails on purpose")
+            && out.stderr.contains("a late callback fails on purpose"),
+        "the panics are reported: {}",
+        out.report()
+    );
+}
+
+#[test]
+fn shutdown_without_wait_returns_at_once_and_the_tasks_still_run() {
+    let out = pool_faults("no-wait").run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "shutdown(false) returned; done: false false",
+            "submit after shutdown: cannot submit a task after shutdown",
+            "results: Ok(42) Ok(4)",
+            "pool dropped",
+        ],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_pool_that_fails_to_start_leaves_no_process_behind() {
+    // Out of descriptors, ipc-channel cannot always remove the temporary directory of a socket
+    // (removing needs one): the fixture's temporary files go to a directory of the test's own.
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let out = pool_faults("fd-limit").env("TMPDIR", tmp.path()).run_ok();
+    let last = out.lines().last().copied().unwrap_or_default();
+    assert!(
+        last.ends_with("failures, each leaving no process; then a pool started")
+            && !last.starts_with("0 "),
         "{}",
         out.report()
     );
@@ -82,6 +136,17 @@ fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
     );
 }
 
+/// What the fixture prints when the child (spawn) or the fork server (forkserver) dies early:
+/// a spawned child's death comes out of `join()`, since `start()` does not wait for it to
+/// connect back; the fork server is started inside `start()`.
+fn died_early(method: &str) -> &'static str {
+    match method {
+        "spawn" => "join failed: child process ",
+        _ => "start failed: starting the fork server: it (pid ",
+    }
+}
+
+/// Under `forkserver` it is the fork server that dies, during its handshake (see the fixture).
 #[test]
 fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
     for method in ["spawn", "forkserver"] {
@@ -90,13 +155,33 @@ fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
             .env("DIE_EARLY", "1")
             .timeout(Duration::from_secs(60))
             .run_ok();
+        let line = out.lines().first().copied().unwrap_or_default();
         assert!(
-            out.stdout.contains("start failed:"),
+            line.starts_with(died_early(method)) && line.contains("exited with code 3"),
             "{method}: {}",
             out.report()
         );
+        if method == "spawn" {
+            // Reaped by then: its exit code is known.
+            assert!(line.ends_with("; exit code Some(3)"), "{}", out.report());
+        }
+    }
+}
+
+/// The parent ends a blocked `accept()` by connecting to its own socket; here the dying child
+/// has removed that socket, so the parent cannot, and must not wait for the accept.
+#[test]
+fn a_child_that_dies_leaving_the_accept_unendable_is_still_an_error_not_a_hang() {
+    for method in ["spawn", "forkserver"] {
+        let out = Spec::new(harness::fixture("child-dies-early"))
+            .arg(method)
+            .env("DIE_EARLY", "1")
+            .env("REMOVE_SOCKET", "1")
+            .timeout(Duration::from_secs(20))
+            .run_ok();
+        let line = out.lines().first().copied().unwrap_or_default();
         assert!(
-            out.stdout.contains("exited with code 3"),
+            line.starts_with(died_early(method)) && line.contains("exited with code 3"),
             "{method}: {}",
             out.report()
         );
@@ -149,6 +234,41 @@ fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
     );
     assert!(
         lines[2].starts_with("join failed: ") && lines[2].contains("the fork server is gone"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_pool_shuts_down_without_waiting_for_a_child_forked_from_its_process() {
+    let out = Spec::new(harness::fixture("forked-sibling"))
+        .arg("pool")
+        .timeout(Duration::from_secs(60))
+        .run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "task result 42",
+            "pool shut down; the forked child still waits: true",
+            "forked child exit code Some(0)",
+        ],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn the_fork_server_stops_without_waiting_for_a_child_forked_from_its_parent() {
+    let out = Spec::new(harness::fixture("forked-sibling"))
+        .arg("forkserver")
+        .timeout(Duration::from_secs(60))
+        .run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "served child exit code Some(0)",
+            "fork server stopped; the forked child still sleeps: true",
+        ],
         "{}",
         out.report()
     );

@@ -99,7 +99,7 @@ fn a_process_class_runs_its_own_run_with_its_args() {
     lines.sort();
     assert_eq!(
         lines,
-        ["执行此进程 (\"xxx\",)", "继续执行..."],
+        ["执行此进程 ('xxx',)", "继续执行..."],
         "{}",
         out.report()
     );

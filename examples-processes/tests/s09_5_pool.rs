@@ -1,6 +1,7 @@
-//! §9.5 进程池: the pool waits for all tasks; callbacks run in the main process.
+//! §9.5 进程池: the pool waits for all tasks; callbacks run in the main process; a pool of four
+//! really runs four tasks at once, in four processes.
 
-use harness::example;
+use harness::{Spec, example};
 
 #[test]
 fn shutdown_waits_for_all_ten_tasks_then_prints_1() {
@@ -10,6 +11,24 @@ fn shutdown_waits_for_all_ten_tasks_then_prints_1() {
     }
     assert_eq!(out.lines().last(), Some(&"1"), "{}", out.report());
     assert_eq!(out.lines().len(), 11);
+    assert_eq!(out.stderr, "", "{}", out.report());
+}
+
+/// The example's output alone would look the same from a pool that ran one task at a time: the
+/// fixture makes four tasks meet, which only four workers running at once can do.
+#[test]
+fn a_pool_of_four_runs_four_tasks_at_once_in_four_worker_processes() {
+    let out = Spec::new(harness::fixture("pool-parallel")).run_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "running at the same time: 4",
+            "in distinct worker processes: 4",
+            "all of them the pool's workers: true",
+        ],
+        "{}",
+        out.report()
+    );
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //! (Python raises `IndexError`).
 //!
 //! Run it: `cargo run -p examples-ipc --bin s09-2-array` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default, fork).
+//! start the child another way; the notes use the default: fork, the default on Linux in
+//! their Python — 3.14 switched to forkserver).
 
 use std::error::Error;
 

@@ -15,7 +15,8 @@
 //! is a scope: dropping `manager` shuts the server down and reaps it.
 //!
 //! Run it: `cargo run -p examples-ipc --bin s09-2-manager` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default, fork).
+//! start the child another way; the notes use the default: fork, the default on Linux in
+//! their Python — 3.14 switched to forkserver).
 
 use std::error::Error;
 

@@ -16,7 +16,8 @@
 //! also if it panics; the child only unmaps them.
 //!
 //! Run it: `cargo run -p examples-ipc --bin s09-2-value` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default, fork).
+//! start the child another way; the notes use the default: fork, the default on Linux in
+//! their Python — 3.14 switched to forkserver).
 
 use std::error::Error;
 

@@ -14,7 +14,8 @@
 //! other end is gone, `recv` returns an error instead of blocking forever.
 //!
 //! Run it: `cargo run -p examples-ipc --bin s09-3-pipe` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default, fork).
+//! start the child another way; the notes use the default: fork, the default on Linux in
+//! their Python — 3.14 switched to forkserver).
 
 use std::error::Error;
 
@@ -25,7 +26,8 @@ fn task(conn: Connection<PyValue>) {
     pace::sleep(1.0);
     conn.send(vec![111, 22, 33, 44])
         .expect("the parent holds its end");
-    let data = conn.recv().expect("the parent answers"); // 阻塞
+    // Waits here until the parent answers.
+    let data = conn.recv().expect("the parent answers");
     println!("子进程接收: {data}");
     pace::sleep(2.0);
 }
@@ -41,7 +43,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut p = Process::new(target!(task), (child_conn,));
     p.start()?;
 
-    let info = parent_conn.recv()?; // 阻塞
+    // Waits here until the child has sent its list.
+    let info = parent_conn.recv()?;
     println!("主进程接收： {info}");
     parent_conn.send(666)?;
     Ok(())

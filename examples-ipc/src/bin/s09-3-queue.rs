@@ -12,7 +12,8 @@
 //! would wait forever if every producer had died, this one returns an error.
 //!
 //! Run it: `cargo run -p examples-ipc --bin s09-3-queue` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default, fork).
+//! start the child another way; the notes use the default: fork, the default on Linux in
+//! their Python — 3.14 switched to forkserver).
 
 use std::error::Error;
 

@@ -1,9 +1,10 @@
 //! §9.5 进程池 — the last snippet: a lock for the tasks of a process pool, `manager.RLock()`.
 //!
-//! f1.txt holds 10 (in a temporary directory). A process pool runs ten tasks; each prints `开始`,
-//! then, holding the lock, reads the number, prints `排队抢票了`, sleeps 1 s and writes the number
-//! minus one. The lock lets one task at a time through, so no decrement is lost: the file ends at
-//! 0, which the program prints at the end.
+//! f1.txt holds 10 (in a temporary directory: the program's working directory, and so its
+//! workers'). A process pool runs ten tasks; each prints `开始`, then, holding the lock, reads
+//! the number, prints `排队抢票了`, sleeps 1 s and writes the number minus one. The lock lets one
+//! task at a time through, so no decrement is lost: the file ends at 0, which the program prints
+//! at the end.
 //!
 //! Why a Manager lock: the notes say a plain `multiprocessing.RLock()` cannot be used here. It
 //! can only be shared by *inheritance* — given to a `Process` when it is created — but a pool's
@@ -30,40 +31,43 @@ use std::fs;
 use examples_ipc::{Manager, RLockProxy};
 use examples_processes::{ProcessPoolExecutor, cpu_count, target};
 
-fn task(lock: RLockProxy, f1: String) {
+fn task(lock: RLockProxy) {
     println!("开始");
     let _with_lock = lock.acquire().expect("the manager's server is running");
-    // 假设文件中保存的内容就是一个值：10
-    let text = fs::read_to_string(&f1).expect("read f1.txt");
+    // f1.txt holds one number: the tickets left (10 at the start).
+    let text = fs::read_to_string("f1.txt").expect("read f1.txt");
     let mut current_num: i32 = text.trim().parse().expect("f1.txt holds a number");
 
     println!("排队抢票了");
     pace::sleep(1.0);
     current_num -= 1;
 
-    fs::write(&f1, current_num.to_string()).expect("write f1.txt");
+    fs::write("f1.txt", current_num.to_string()).expect("write f1.txt");
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
     let _main = examples_processes::init();
+    // The workers are started from this directory, and start in it too: the tasks find f1.txt
+    // by its bare name, as the snippet's do.
     let dir = tempfile::tempdir()?;
-    let f1 = dir.path().join("f1.txt");
-    fs::write(&f1, "10")?;
+    std::env::set_current_dir(dir.path())?;
+    fs::write("f1.txt", "10")?;
 
-    let mut pool = ProcessPoolExecutor::new(cpu_count())?; // ProcessPoolExecutor()
-    // let lock_object = multiprocessing.RLock()  # 不能使用
+    // No size given: as Python's default, one worker per CPU.
+    let mut pool = ProcessPoolExecutor::new(cpu_count())?;
+    // Not the process layer's own lock, the manager's: see the header for why the snippet
+    // insists on it. A manager's Lock would do as well as its RLock.
     let manager = Manager::new()?;
-    let lock_object = manager.rlock()?; // Lock
-    let path = f1.to_string_lossy().into_owned();
+    let lock_object = manager.rlock()?;
     let mut futures = Vec::new();
     for _ in 0..10 {
-        futures.push(pool.submit(target!(task), (lock_object.clone(), path.clone()))?);
+        futures.push(pool.submit(target!(task), (lock_object.clone(),))?);
     }
 
     pool.shutdown(true);
     for future in futures {
         future.result()?; // a task that failed says why
     }
-    println!("f1.txt 最后的内容：{}", fs::read_to_string(&f1)?);
+    println!("f1.txt 最后的内容：{}", fs::read_to_string("f1.txt")?);
     Ok(())
 }

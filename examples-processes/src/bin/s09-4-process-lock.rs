@@ -95,7 +95,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         p.start()?;
         process_list.push(p);
     }
-    // Under spawn the parent must wait for them (the notes: 需要特殊处理).
+    // Under spawn the parent must wait for them before it reads the file: the special handling
+    // the snippet points out for that start method.
     join_all(&mut process_list)?;
     println!("f1.txt 文件内容：{}", read_count());
 
