@@ -94,21 +94,26 @@ fn unknown_example(name: &str) -> u8 {
     2
 }
 
-/// Replaces this process with `cargo run -p PACKAGE --bin NAME -- ARGS`, so that the example
+/// Builds the examples as run-all does, then replaces this process with the example, so that it
 /// owns the terminal: its prompt, its Ctrl-C, its exit code.
 fn exec_example(example: &Example, args: &[String]) -> u8 {
-    let error = workspace::cargo()
-        .args([
-            "run",
-            "--package",
-            example.package,
-            "--bin",
-            example.name,
-            "--",
-        ])
-        .args(args)
-        .exec();
-    eprintln!("error: cannot run cargo: {error}");
+    match workspace::build_examples() {
+        Ok(true) => {}
+        Ok(false) => return 1,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return 1;
+        }
+    }
+    let binary = match workspace::target_dir() {
+        Ok(target) => workspace::binary(&target, example),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let error = std::process::Command::new(&binary).args(args).exec();
+    eprintln!("error: cannot run {}: {error}", binary.display());
     1
 }
 

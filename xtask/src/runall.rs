@@ -73,18 +73,8 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
         return Ok(2);
     }
 
-    let packages: BTreeSet<&str> = chosen.iter().map(|e| e.package).collect();
-    println!(
-        "Building {} examples of {} …",
-        chosen.len(),
-        packages.iter().copied().collect::<Vec<_>>().join(", ")
-    );
-    let mut build = workspace::cargo();
-    build.args(["build", "--bins"]);
-    for package in &packages {
-        build.args(["--package", package]);
-    }
-    if !build.status()?.success() {
+    println!("Building the examples …");
+    if !workspace::build_examples()? {
         eprintln!("the build failed; nothing was run");
         return Ok(1);
     }

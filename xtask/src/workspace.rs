@@ -67,6 +67,20 @@ pub fn example_packages() -> Vec<&'static str> {
         .collect()
 }
 
+/// Builds every example package's binaries in one cargo invocation (cargo's progress shown).
+///
+/// Always all of them, also to run only one: cargo unifies dependency features per invocation,
+/// so building a different set of packages would build some dependencies a second time, with
+/// other features. One set, one build.
+pub fn build_examples() -> io::Result<bool> {
+    let mut build = cargo();
+    build.args(["build", "--bins"]);
+    for package in example_packages() {
+        build.args(["--package", package]);
+    }
+    Ok(build.status()?.success())
+}
+
 /// Every `(package, binary)` found on disk: `examples-*/src/bin/*.rs`.
 pub fn binaries_on_disk() -> io::Result<BTreeSet<(String, String)>> {
     let mut found = BTreeSet::new();
