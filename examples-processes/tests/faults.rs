@@ -146,21 +146,32 @@ fn died_early(method: &str) -> &'static str {
     }
 }
 
+/// Runs the child-dies-early fixture (its children exit with 3 before connecting back; with
+/// `remove_socket` they also remove the socket the parent would use to end its `accept()`), and
+/// checks that its first line reports that death; returns the run and that line.
+fn dies_early(method: &str, remove_socket: bool) -> (harness::Outcome, String) {
+    let mut spec = Spec::new(harness::fixture("child-dies-early"))
+        .arg(method)
+        .env("DIE_EARLY", "1")
+        .timeout(Duration::from_secs(60));
+    if remove_socket {
+        spec = spec.env("REMOVE_SOCKET", "1");
+    }
+    let out = spec.run_ok();
+    let line = out.lines().first().copied().unwrap_or_default().to_string();
+    assert!(
+        line.starts_with(died_early(method)) && line.contains("exited with code 3"),
+        "{method}: {}",
+        out.report()
+    );
+    (out, line)
+}
+
 /// Under `forkserver` it is the fork server that dies, during its handshake (see the fixture).
 #[test]
 fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
     for method in ["spawn", "forkserver"] {
-        let out = Spec::new(harness::fixture("child-dies-early"))
-            .arg(method)
-            .env("DIE_EARLY", "1")
-            .timeout(Duration::from_secs(60))
-            .run_ok();
-        let line = out.lines().first().copied().unwrap_or_default();
-        assert!(
-            line.starts_with(died_early(method)) && line.contains("exited with code 3"),
-            "{method}: {}",
-            out.report()
-        );
+        let (out, line) = dies_early(method, false);
         if method == "spawn" {
             // Reaped by then: its exit code is known.
             assert!(line.ends_with("; exit code Some(3)"), "{}", out.report());
@@ -173,18 +184,7 @@ fn a_spawned_child_that_dies_before_connecting_is_an_error_not_a_hang() {
 #[test]
 fn a_child_that_dies_leaving_the_accept_unendable_is_still_an_error_not_a_hang() {
     for method in ["spawn", "forkserver"] {
-        let out = Spec::new(harness::fixture("child-dies-early"))
-            .arg(method)
-            .env("DIE_EARLY", "1")
-            .env("REMOVE_SOCKET", "1")
-            .timeout(Duration::from_secs(20))
-            .run_ok();
-        let line = out.lines().first().copied().unwrap_or_default();
-        assert!(
-            line.starts_with(died_early(method)) && line.contains("exited with code 3"),
-            "{method}: {}",
-            out.report()
-        );
+        dies_early(method, true);
     }
 }
 
