@@ -1,26 +1,26 @@
 //! How a child process comes to life with each start method, and how it hands its exit back.
 //!
-//! **fork** — [`start`] forks; the child runs the target directly and `_exit`s.
+//! **fork** — `start` forks; the child runs the target directly and `_exit`s.
 //!
-//! **spawn** — the parent runs its own executable again with [`ROLE`] = `spawn` and [`SERVER`] =
+//! **spawn** — the parent runs its own executable again with `ROLE` = `spawn` and `SERVER` =
 //! the name of an [`IpcOneShotServer`]. In that child, [`init`](crate::init) calls
-//! [`become_role_if_asked`], which connects back and sends a [`Hello`] carrying a channel; over
-//! it the parent sends a [`Header`] (which target, under what name) and then the arguments,
+//! `become_role_if_asked`, which connects back and sends a `Hello` carrying a channel; over
+//! it the parent sends a `Header` (which target, under what name) and then the arguments,
 //! typed as the target wants them. The child runs the target and exits. For a `Process`, this
 //! hand-over runs on a thread of its own and `start()` returns at once, as Python's does (its
 //! spawn start writes the pickled process into a pipe and returns); a hand-over that fails —
 //! the child died first — kills and reaps the child, and `join()` reports it. A pool worker's
 //! hand-over is done before the pool is returned: the pool needs the channel.
 //!
-//! **forkserver** — the first such start runs the executable with [`ROLE`] = `forkserver` (see
-//! [`crate::forkserver`]); each start sends it a [`ForkRequest`] carrying the receiving end of a
-//! fresh channel, and at once the [`Header`] and the arguments into that channel; the server
+//! **forkserver** — the first such start runs the executable with `ROLE` = `forkserver` (see
+//! [`crate::forkserver`]); each start sends it a `ForkRequest` carrying the receiving end of a
+//! fresh channel, and at once the `Header` and the arguments into that channel; the server
 //! forks, and the child, which inherits the receiving end, reads its job from it. No connection
 //! back to the parent is needed: the server tells the parent the child's pid and, later, its
 //! exit.
 //!
 //! ipc-channel's `accept()` blocks forever when the child dies before connecting
-//! (servo/ipc-channel#201), so [`accept_watched`] accepts on a helper thread while the parent
+//! (servo/ipc-channel#201), so `accept_watched` accepts on a helper thread while the parent
 //! watches the child, and turns its death into [`Error::ChildLost`].
 
 use std::io::{self, Write};
