@@ -1,4 +1,10 @@
-//! The one way the examples sleep.
+//! How every example runs: the one way it sleeps, and the one way it ends on a closed pipe.
+//!
+//! - [`sleep`], [`scaled`], [`scale`]: the time scale, below;
+//! - [`output`]: [`init`], first in every example's `main`, makes a closed stdout or stderr
+//!   (`| head`) end the program quietly, as it ends a Unix tool.
+//!
+//! # The time scale
 //!
 //! The notes pace their snippets with `time.sleep(..)`: the process-pool snippet of §9.5 alone
 //! waits about 100 s. Every example sleeps through [`sleep`], which multiplies the duration by the
@@ -10,6 +16,10 @@
 //! Anything that is paced by sleeps (a timeout, a delay a server adds) goes through [`scaled`] so
 //! that it shrinks with the sleeps.
 #![deny(clippy::unwrap_used)]
+
+pub mod output;
+
+pub use output::init;
 
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -1,0 +1,89 @@
+//! A closed pipe is a normal end.
+//!
+//! Rust ignores SIGPIPE, so `println!` into a pipe whose reader has gone (`| head -1`, a `less`
+//! that was quit) panics with "failed printing to stdout: Broken pipe". Unix tools end quietly
+//! there instead, killed by SIGPIPE (the shell shows status 141). [`init`] installs a panic hook
+//! that recognizes exactly that panic — from any thread — and ends the whole process the way
+//! SIGPIPE would: no message, no unwinding into a barrier or a join that would then wait forever.
+//!
+//! SIGPIPE itself stays ignored: the process layer's channels write to sockets whose peer may
+//! have died, and there a broken pipe must be an error the program reports, not its death.
+
+use std::panic::{self, PanicHookInfo};
+use std::sync::Once;
+
+/// Makes a closed stdout or stderr end the program quietly, as SIGPIPE ends a Unix tool.
+///
+/// Call it first in `main`; calling it again does nothing. Other panics are reported as before.
+pub fn init() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if is_closed_output(info) {
+                end_as_by_sigpipe();
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Is this the panic of `print!`/`println!`/`eprint!`/`eprintln!` meeting a closed pipe?
+fn is_closed_output(info: &PanicHookInfo<'_>) -> bool {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied());
+    message.is_some_and(is_closed_output_message)
+}
+
+/// std's message for a failed print is "failed printing to stdout: {error}"; EPIPE is error 32.
+fn is_closed_output_message(message: &str) -> bool {
+    (message.starts_with("failed printing to stdout")
+        || message.starts_with("failed printing to stderr"))
+        && message.contains(&format!("(os error {})", libc::EPIPE))
+}
+
+/// Ends the process as SIGPIPE's default action would: killed by the signal, status 141 in the
+/// shell. Also for a caller that met a closed pipe on a write of its own (`io::ErrorKind::
+/// BrokenPipe` from `write_all` or `flush` on stdout).
+pub fn end_as_by_sigpipe() -> ! {
+    // SAFETY: restoring a signal's default action installs no handler of ours, so nothing can
+    // run in signal context; `signal` takes no pointers.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let mut pipe_only = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `sigemptyset` initializes the set it is given, which lives on this stack frame;
+    // `pthread_sigmask` reads it only after that. Unblocking SIGPIPE in this thread lets
+    // `raise` deliver it here at once.
+    unsafe {
+        libc::sigemptyset(pipe_only.as_mut_ptr());
+        libc::sigaddset(pipe_only.as_mut_ptr(), libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, pipe_only.as_ptr(), std::ptr::null_mut());
+        libc::raise(libc::SIGPIPE);
+    }
+    // Not reached: the default action of SIGPIPE ends the process. Should it somehow return,
+    // end with the status the shell would have shown.
+    // SAFETY: `_exit` ends the process without running anything of the program.
+    unsafe { libc::_exit(128 + libc::SIGPIPE) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_closed_output_message;
+
+    #[test]
+    fn recognizes_only_a_print_into_a_closed_pipe() {
+        assert!(is_closed_output_message(
+            "failed printing to stdout: Broken pipe (os error 32)"
+        ));
+        assert!(is_closed_output_message(
+            "failed printing to stderr: Broken pipe (os error 32)"
+        ));
+        assert!(!is_closed_output_message(
+            "failed printing to stdout: No space left on device (os error 28)"
+        ));
+        assert!(!is_closed_output_message("Broken pipe (os error 32)"));
+        assert!(!is_closed_output_message("index out of bounds"));
+    }
+}

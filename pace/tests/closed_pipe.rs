@@ -1,0 +1,57 @@
+//! `pace::init()`: a program whose stdout's reader goes away ends quietly, as SIGPIPE ends a Unix
+//! tool — from whichever thread met the closed pipe, without hanging where the others wait.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> → target/<profile>/examples/<name>
+    let profile = exe.parent().and_then(|deps| deps.parent());
+    profile
+        .expect("a test runs from target/<profile>/deps")
+        .join("examples")
+        .join(name)
+}
+
+#[test]
+fn a_closed_stdout_ends_every_thread_quietly_as_sigpipe_does() {
+    let mut child = Command::new(fixture("closed-pipe"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the fixture");
+    let mut first = String::new();
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    out.read_line(&mut first).expect("read its first line");
+    assert!(first.starts_with("thread "), "first line: {first:?}");
+    drop(out); // the reader goes away, as `head -1` does
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for it") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("still running 10 s after its reader went away: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)
+        .expect("read its stderr");
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGPIPE),
+        "it should end as SIGPIPE ends a Unix tool; it ended with {status}, stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.is_empty(),
+        "it should end quietly; stderr:\n{stderr}"
+    );
+}
