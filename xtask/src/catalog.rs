@@ -24,6 +24,10 @@ pub struct Example {
     pub paced_secs: u32,
     /// It must run alone: it measures time, or needs a fixed resource.
     pub alone: bool,
+    /// An extension: it shows more than its snippet (a forced race, the run without the lock),
+    /// and this names the example that mirrors the snippet it extends. Extensions keep the
+    /// snippet's program one-to-one with the notes.
+    pub extends: Option<&'static str>,
 }
 
 /// How an example runs without a reader at the keyboard.
@@ -70,6 +74,7 @@ const fn ex(
         run: Run::Plain,
         paced_secs: 0,
         alone: false,
+        extends: None,
     }
 }
 
@@ -89,6 +94,13 @@ impl Example {
     /// It must run alone.
     const fn alone(mut self) -> Self {
         self.alone = true;
+        self
+    }
+
+    /// It extends the snippet that the example `snippet_program` mirrors.
+    #[allow(dead_code)] // until the first extension is listed
+    const fn extends(mut self, snippet_program: &'static str) -> Self {
+        self.extends = Some(snippet_program);
         self
     }
 }

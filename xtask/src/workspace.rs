@@ -119,8 +119,12 @@ pub fn readme_table() -> String {
             example.section
         };
         previous = example.section;
+        let extension = match example.extends {
+            Some(program) => format!("*extends `{program}`:* "),
+            None => String::new(),
+        };
         table.push_str(&format!(
-            "| {section} | [`{name}`]({package}/src/bin/{name}.rs) | {package} | {summary} |\n",
+            "| {section} | [`{name}`]({package}/src/bin/{name}.rs) | {package} | {extension}{summary} |\n",
             name = example.name,
             package = example.package,
             summary = example.summary,

@@ -85,6 +85,31 @@ fn companions_are_in_the_catalog() {
 }
 
 #[test]
+fn an_extension_names_a_snippet_program_of_its_own_section() {
+    for example in CATALOG {
+        let Some(program) = example.extends else {
+            continue;
+        };
+        let extended = catalog::find(program).unwrap_or_else(|| {
+            panic!(
+                "{}: extends {program}, which is not in the catalog",
+                example.name
+            )
+        });
+        assert_eq!(
+            extended.extends, None,
+            "{}: extends {program}, itself an extension; name the snippet's own program",
+            example.name
+        );
+        assert_eq!(
+            extended.section, example.section,
+            "{}: extends {program} of another section",
+            example.name
+        );
+    }
+}
+
+#[test]
 fn the_list_is_in_the_notes_order() {
     let order: Vec<Vec<u32>> = catalog::in_notes_order()
         .iter()

@@ -60,6 +60,7 @@ static HANGING: Example = Example {
     run: Run::Plain,
     paced_secs: 0,
     alone: false,
+    extends: None,
 };
 
 #[test]
