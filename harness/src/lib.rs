@@ -79,6 +79,7 @@ pub struct Spec {
     stdin: Option<Vec<u8>>,
     timeout: Duration,
     merge_output: bool,
+    stdout_lines: Option<usize>,
 }
 
 /// A test's view of an example binary: [`TEST_TIME_SCALE`] (unless `EXAMPLES_TIME_SCALE` is
@@ -105,7 +106,15 @@ impl Spec {
             stdin: None,
             timeout: TEST_TIMEOUT,
             merge_output: false,
+            stdout_lines: None,
         }
+    }
+
+    /// Closes the program's stdout after its first `lines` lines, as `| head -n LINES` does:
+    /// what it writes afterwards meets a pipe without a reader.
+    pub fn close_stdout_after(mut self, lines: usize) -> Self {
+        self.stdout_lines = Some(lines);
+        self
     }
 
     /// Adds one argument.
@@ -202,7 +211,10 @@ impl Spec {
             pgid,
             started,
             deadline: started + self.timeout,
-            stdout: Collector::start(out_reader),
+            stdout: match self.stdout_lines {
+                None => Collector::start(out_reader),
+                Some(lines) => Collector::head(out_reader, lines),
+            },
             stderr: err_pipe.map(Collector::start),
             feeder,
         })
@@ -471,6 +483,25 @@ impl Collector {
         Collector { buffer, thread }
     }
 
+    /// Reads the first `lines` lines, then closes the pipe, as `head` does.
+    fn head(mut pipe: io::PipeReader, lines: usize) -> Self {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&buffer);
+        let thread = thread::spawn(move || {
+            // A byte at a time, so that nothing past the last wanted line is read.
+            let mut byte = [0u8; 1];
+            let mut seen = 0;
+            while seen < lines && matches!(pipe.read(&mut byte), Ok(1)) {
+                seen += usize::from(byte[0] == b'\n');
+                sink.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(byte[0]);
+            }
+            drop(pipe);
+        });
+        Collector { buffer, thread }
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.buffer.lock().unwrap_or_else(PoisonError::into_inner))
             .into_owned()
@@ -574,6 +605,19 @@ mod tests {
             .merge_output(true)
             .run_ok();
         assert_eq!(out.stdout, "got hello\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn stdout_closed_after_the_first_line_is_met_by_the_next_write() {
+        // `yes` writes until its pipe has no reader; SIGPIPE then ends it, as under `| head -1`.
+        let out = Spec::new("yes").close_stdout_after(1).run();
+        assert_eq!(out.stdout, "y\n");
+        assert_eq!(
+            out.status,
+            Status::Signaled(Signal::SIGPIPE as i32),
+            "{}",
+            out.report()
+        );
     }
 
     #[test]
