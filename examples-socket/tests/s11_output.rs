@@ -1,6 +1,7 @@
 //! §11: output never stops the work. A server whose log nobody reads keeps answering and still
-//! stops at once on SIGTERM; a server whose log reader goes away ends as SIGPIPE ends a Unix
-//! tool; so does every binary of the crate whose stdout is closed after its first line.
+//! stops at once on SIGTERM, and says how many lines it could not show once its reader is back;
+//! a server whose log reader goes away ends as SIGPIPE ends a Unix tool; so does every binary of
+//! the crate whose stdout is closed after its first line.
 
 mod support;
 
@@ -90,12 +91,21 @@ fn exits_within_a_second(child: &mut Child, what: &str) -> std::process::ExitSta
     }
 }
 
-fn a_log_nobody_reads_stops_nothing(binary: &str) {
+/// A server whose stdout is a fifo that nobody reads after the server's first line — a terminal
+/// nobody looks at, a paused `less` — and that is full to the brim from then on.
+struct Unread {
+    server: Child,
+    port: u16,
+    /// Our read end, left unread (until [`Unread::resume`]).
+    reader: File,
+    _dir: tempfile::TempDir,
+}
+
+fn unread(binary: &str) -> Unread {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let fifo = dir.path().join("log");
     mkfifo(&fifo);
-    // Our read end: opened first and without blocking, so the server's open does not wait; read
-    // for the first line only, then left unread — a terminal nobody looks at, a paused `less`.
+    // Our read end: opened first and without blocking, so the server's open does not wait.
     let mut reader = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -105,7 +115,7 @@ fn a_log_nobody_reads_stops_nothing(binary: &str) {
         .write(true)
         .open(&fifo)
         .expect("open the fifo for the server");
-    let mut server = Command::new(binary)
+    let server = Command::new(binary)
         .args(["--port", "0"])
         .stdin(Stdio::null())
         .stdout(log)
@@ -116,31 +126,126 @@ fn a_log_nobody_reads_stops_nothing(binary: &str) {
     let line = first_line(&mut reader);
     let port = port_in(&line).unwrap_or_else(|| panic!("no port in {line:?}"));
     fill(&fifo);
+    Unread {
+        server,
+        port,
+        reader,
+        _dir: dir,
+    }
+}
 
-    let mut client = Client::connect(port).expect("connect");
-    client
-        .stream()
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    for i in 0..200 {
-        let message = format!("{i:04}{}", "a".repeat(996));
-        let reply = client.round_trip(&message).unwrap_or_else(|e| {
-            let _ = server.kill();
-            let _ = server.wait();
-            panic!("round trip {i} with the log unread: {e}")
-        });
-        assert_eq!(reply, REPLY, "round trip {i}");
+impl Unread {
+    /// `count` round trips with `message(i)`, each answered.
+    fn round_trips(&mut self, count: usize, message: impl Fn(usize) -> String) -> Client {
+        let mut client = Client::connect(self.port).expect("connect");
+        client
+            .stream()
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        for i in 0..count {
+            let reply = client.round_trip(&message(i)).unwrap_or_else(|e| {
+                let _ = self.server.kill();
+                let _ = self.server.wait();
+                panic!("round trip {i} with the log unread: {e}")
+            });
+            assert_eq!(reply, REPLY, "round trip {i}");
+        }
+        client
     }
 
-    kill(Pid::from_raw(server.id() as i32), Signal::SIGTERM).expect("signal the server");
-    let status = exits_within_a_second(&mut server, binary);
-    let mut stderr = String::new();
-    if let Some(mut pipe) = server.stderr.take() {
-        let _ = pipe.read_to_string(&mut stderr);
+    /// Sends SIGTERM; the server must exit with 0 within [`STOP_WITHIN`], saying nothing on
+    /// stderr.
+    fn stops_at_once(&mut self, what: &str) {
+        kill(Pid::from_raw(self.server.id() as i32), Signal::SIGTERM).expect("signal the server");
+        let status = exits_within_a_second(&mut self.server, what);
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.server.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        assert!(status.success(), "{what}: {status}; stderr:\n{stderr}");
+        assert!(stderr.is_empty(), "{what}: {stderr}");
     }
-    assert!(status.success(), "{binary}: {status}; stderr:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    drop(reader);
+
+    /// Reads the fifo again — the reader comes back — until `wanted` has been read; all of it,
+    /// the filling included.
+    fn resume_until(&mut self, wanted: &str) -> String {
+        let until = Instant::now() + PATIENCE;
+        let mut read = Vec::new();
+        let mut chunk = [0u8; 65536];
+        while !String::from_utf8_lossy(&read).contains(wanted) {
+            match self.reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => read.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(
+                        Instant::now() < until,
+                        "no {wanted:?} within {PATIENCE:?}:\n{}",
+                        String::from_utf8_lossy(&read)
+                    );
+                    thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => panic!("reading the fifo: {e}"),
+            }
+        }
+        String::from_utf8_lossy(&read).into_owned()
+    }
+}
+
+impl Drop for Unread {
+    /// A test that panicked leaves no server behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.server.try_wait() {
+            let _ = self.server.kill();
+            let _ = self.server.wait();
+        }
+    }
+}
+
+fn a_log_nobody_reads_stops_nothing(binary: &str) {
+    let mut unread = unread(binary);
+    let client = unread.round_trips(200, |i| format!("{i:04}{}", "a".repeat(996)));
+    unread.stops_at_once(binary);
+    drop(client);
+}
+
+fn a_paused_log_loses_lines_and_says_how_many(binary: &str) {
+    const MESSAGES: usize = 5_000;
+    let mut unread = unread(binary);
+    // More lines than the log's queue holds: some are dropped.
+    const { assert!(MESSAGES > examples_socket::log::CAPACITY) };
+    let client = unread.round_trips(MESSAGES, |i| format!("第{i}条"));
+    // The reader comes back: the queued lines come out, then a line that counts the others.
+    let text = unread.resume_until("日志没有显示");
+    drop(client);
+    unread.stops_at_once(binary);
+    let rest = unread.resume_until("服务端已停止");
+    let text = text + &rest;
+    let shown = text
+        .lines()
+        .filter(|l| l.starts_with("收到客户端发来的消息： 第"))
+        .count();
+    let dropped: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("……输出跟不上，有 "))
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or_else(|| panic!("no count in {l:?}"))
+        })
+        .sum();
+    assert!(dropped > 0 && shown > 0, "shown {shown}, dropped {dropped}");
+    // Every line the server meant to print was shown or counted: the connection, the messages,
+    // the connection's end (the client's leaving, or the stop's closing).
+    let other = text
+        .lines()
+        .filter(|l| l.contains("已连接") || l.contains("还剩"))
+        .count();
+    assert_eq!(
+        shown + other + dropped,
+        MESSAGES + 2,
+        "shown {shown} + {other} others + dropped {dropped}"
+    );
 }
 
 fn a_closed_log_ends_the_server_as_sigpipe_does_even_with_an_idle_client(binary: &str) {
@@ -199,6 +304,7 @@ macro_rules! against_both_servers {
 
 against_both_servers!(
     a_log_nobody_reads_stops_nothing,
+    a_paused_log_loses_lines_and_says_how_many,
     a_closed_log_ends_the_server_as_sigpipe_does_even_with_an_idle_client,
 );
 
