@@ -34,14 +34,12 @@ pub const RECV_SIZE: usize = 1024;
 /// snippet does; the tests and the bench compare with this).
 pub const REPLY: &str = "收到收到";
 
-/// What the server prints before each message (Python's `print` adds a space after it).
+/// What the server prints before each message (Python's `print` adds a space after it; the
+/// programs write it as a literal too).
 pub const RECEIVED: &str = "收到客户端发来的消息：";
 
-/// The client's prompt.
-pub const PROMPT: &str = ">>>";
-
-/// The message that ends a connection: `Q` or `q` (as `data.upper() == "Q"`), also with the line
-/// end a tool like `nc` adds.
+/// The message that ends a connection: `Q` or `q` (the snippet compares the message, upper-cased,
+/// with `Q`), also with the line end a tool like `nc` adds.
 pub fn is_quit(message: &str) -> bool {
     message
         .strip_suffix('\n')
