@@ -319,7 +319,7 @@ pub const CATALOG: &[Example] = &[
         "s11-server",
         SOCKET,
         "§11 总结",
-        "the socket server: one thread per connection, 收到收到 to each message, Q closes; stops on Ctrl-C/SIGTERM",
+        "the socket server: one thread per connection, 收到收到 to each message, Q closes; limits on connections, idle time and message size; stops on Ctrl-C/SIGTERM",
     )
     .run(Run::Server {
         client: "s11-client",
@@ -329,7 +329,7 @@ pub const CATALOG: &[Example] = &[
         "s11-client",
         SOCKET,
         "§11 总结",
-        "the client: >>> prompt, sends each line, prints the reply; an empty line re-prompts, end of input sends Q",
+        "the client: >>> prompt, sends each line, prints the reply; an empty line re-prompts, end of input sends Q; a silent server is given up after --timeout",
     )
     .run(Run::Client {
         server: "s11-server",
@@ -339,8 +339,9 @@ pub const CATALOG: &[Example] = &[
         "s11-server-async",
         SOCKET,
         "§11 总结",
-        "the same server on tokio: one task per connection, all on one thread",
+        "the same server on tokio: one task per connection, all on one thread; the same limits and flags",
     )
+    .extends("s11-server")
     .run(Run::Server {
         client: "s11-client",
         stdin: "你好\n\n再见\nq\n",
