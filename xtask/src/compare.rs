@@ -417,11 +417,7 @@ pub fn match_lines(
     python: &[String],
     rust: &[String],
     declared: &[Declared],
-) -> (
-    Vec<PythonLine>,
-    Vec<RustLine>,
-    Vec<Row>,
-) {
+) -> (Vec<PythonLine>, Vec<RustLine>, Vec<Row>) {
     let mut rust_lines: Vec<RustLine> = rust
         .iter()
         .map(|text| RustLine {
@@ -509,11 +505,7 @@ fn align(python: &[PythonLine], rust_count: usize) -> Vec<Row> {
 }
 
 /// Rows for the lines from `*p` to `p_end` beside those from `*r` to `r_end`, in order.
-fn pair_up(
-    rows: &mut Vec<Row>,
-    (p, p_end): (&mut usize, usize),
-    (r, r_end): (&mut usize, usize),
-) {
+fn pair_up(rows: &mut Vec<Row>, (p, p_end): (&mut usize, usize), (r, r_end): (&mut usize, usize)) {
     while *p < p_end || *r < r_end {
         let left = (*p < p_end).then_some(*p);
         let right = (*r < r_end).then_some(*r);
