@@ -476,6 +476,13 @@ fn declaration_for(
     declared.iter().find_map(|d| match d {
         Declared::Warning { category, why } if is_warning(line, category) => Some(*why),
         Declared::Lines { containing, why } if line.contains(containing) => Some(*why),
+        Declared::Between { low, high, why }
+            if line
+                .parse::<u64>()
+                .is_ok_and(|n| (*low..=*high).contains(&n)) =>
+        {
+            Some(*why)
+        }
         _ => None,
     })
 }
@@ -1069,6 +1076,27 @@ mod tests {
         // b and the second a keep their order: they share rows with their Rust lines.
         assert!(rows.contains(&(Some(2), Some(2))));
         assert!(rows.contains(&(Some(3), Some(3))));
+    }
+
+    #[test]
+    fn a_declared_range_covers_only_whole_numbers_in_it() {
+        const DECLARED: &[Declared] = &[Declared::Between {
+            low: 10,
+            high: 20,
+            why: "racy",
+        }];
+        let (p, _, _) = match_lines(&lines("15\n20\n21\nx15\n20"), &lines("20"), DECLARED);
+        let marks: Vec<&Mark> = p.iter().map(|l| &l.mark).collect();
+        assert_eq!(
+            marks,
+            [
+                &Mark::Declared("racy"),
+                &Mark::Found(0),
+                &Mark::Missing,
+                &Mark::Missing,
+                &Mark::Declared("racy"),
+            ]
+        );
     }
 
     #[test]
