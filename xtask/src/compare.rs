@@ -66,7 +66,9 @@ pub struct SideRun {
     pub output: String,
     /// Wall time.
     pub secs: f64,
-    /// Processes it left running (killed).
+    /// Processes it left running (killed). Only for the Rust side: Python's own helpers (the
+    /// resource tracker that spawn starts, a manager's server) may still be ending when the
+    /// interpreter has exited; they are killed with the group but not held against the notes.
     pub leftovers: Vec<String>,
     /// The pids this run could have printed: from its own to the last one the system handed out
     /// when it ended.
@@ -614,7 +616,7 @@ fn python_spec(
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONIOENCODING", "utf-8")
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("XTASK_TIME_SCALE", options.scale.to_string())
+        .env("XTASK_TIME_SCALE", runall::scale_text(options.scale))
         .merge_output(true)
         .timeout(timeout);
     if let Python::Completed { completion, .. } = example.pairing.python {
@@ -658,12 +660,12 @@ pub fn run_python(
         let first = running.pid();
         let outcome = running.wait(cancel)?;
         let ok = outcome.status == Status::Exited(0);
-        return Ok(SideRun::from_outcome(
+        return Ok(python_side(SideRun::from_outcome(
             format!("python3 {}", block.locator()),
             outcome,
             ok,
             (first, last_pid()),
-        ));
+        )));
     };
     let block_of = |e: &'static Example| -> io::Result<&CodeBlock> {
         pairing::resolve(notes, e)
@@ -698,7 +700,7 @@ pub fn run_python(
         .client
         .as_ref()
         .is_some_and(|c| c.status == Status::Exited(0));
-    Ok(if std::ptr::eq(example, server) {
+    Ok(python_side(if std::ptr::eq(example, server) {
         SideRun::from_outcome(
             program,
             pair.server,
@@ -710,7 +712,13 @@ pub fn run_python(
             Some(outcome) => SideRun::from_outcome(program, outcome, client_ok && server_ok, pids),
             None => no_client(program, pair.server),
         }
-    })
+    }))
+}
+
+/// Python's side: helpers still ending are not the notes' leftovers (see [`SideRun::leftovers`]).
+fn python_side(mut run: SideRun) -> SideRun {
+    run.leftovers.clear();
+    run
 }
 
 /// The client never ran: its side is the server's failure.
@@ -761,7 +769,7 @@ pub fn run_rust(
     let timeout = runall::timeout(example, options.scale);
     let spec = |e: &Example| {
         Spec::new(options.target.join("debug").join(e.name))
-            .env(pace::ENV, options.scale.to_string())
+            .env(pace::ENV, runall::scale_text(options.scale))
             .current_dir(work.side("rust"))
             .merge_output(true)
             .timeout(timeout)
