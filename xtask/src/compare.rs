@@ -834,6 +834,26 @@ pub fn run_rust(
     })
 }
 
+/// Runs the example's program alone, in a fresh temporary directory, as [`compare`] runs its
+/// Rust side; returns the run and its output normalized as [`compare`] normalizes it. For an
+/// example with nothing to compare (the book shows its output alone).
+pub fn run_alone(
+    example: &'static Example,
+    options: &Options,
+    cancel: &AtomicBool,
+) -> io::Result<(SideRun, Vec<String>)> {
+    let work = Workdir::new(example.name, &[])?;
+    let run = run_rust(example, options, &work, cancel)?;
+    let lines = normalize(
+        &run.output,
+        &Normalization {
+            paths: vec![(work.side("rust").to_string_lossy().into_owned(), "<dir>")],
+            pids: example.pairing.pids.then_some(run.pids),
+        },
+    );
+    Ok((run, lines))
+}
+
 /// The files `paired`'s working directories get: `(name, content)`.
 pub fn files_for(paired: &Paired<'_>) -> Vec<(String, String)> {
     paired

@@ -156,6 +156,26 @@ pub fn claims(
     map
 }
 
+/// The claims on `block`: the examples that mirror it or write it as a file, and its
+/// not-a-program declaration.
+pub fn claims_on(block: &CodeBlock) -> Claims {
+    claims(CATALOG, NOT_PROGRAMS)
+        .remove(&(block.section.clone(), block.ordinal))
+        .unwrap_or_default()
+}
+
+/// The examples that mirror `section` without a code block (a passage or a workload), in the
+/// notes' order.
+pub fn passage_examples(section: &Section) -> Vec<&'static Example> {
+    catalog::in_notes_order()
+        .into_iter()
+        .filter(|e| {
+            matches!(snippet_of(e), Snippet::Passage { section: number }
+                if section.number.as_deref() == Some(number))
+        })
+        .collect()
+}
+
 /// Everything about the pairing of the catalog with `notes` that does not hold, one sentence
 /// each; empty when every example resolves and every code block is claimed once or declared.
 pub fn check(notes: &Notes) -> Vec<String> {

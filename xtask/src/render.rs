@@ -1,7 +1,7 @@
 //! `show` and `compare` as text for a terminal: side by side in a given width, or stacked.
 //!
-//! The data come from [`pairing`] and [`compare`]; this module only lays them out, so that the
-//! book can lay out the same data as HTML.
+//! The data come from [`pairing`] and [`compare`](crate::compare); this module only lays them
+//! out, so that the book can lay out the same data as HTML.
 
 use std::io;
 
