@@ -573,7 +573,7 @@ fn run_comparisons(
         });
     }
     say(&format!("══ {} compared ══\n", results.len()));
-    let mut failures = 0;
+    let (mut failures, mut not_run) = (0, 0);
     for example in examples {
         match results.iter().find(|c| std::ptr::eq(c.example, *example)) {
             Some(c) => {
@@ -581,14 +581,14 @@ fn run_comparisons(
                 say(&format!("{}\n", render::verdict_line(c)));
             }
             None => {
-                failures += 1;
+                not_run += 1;
                 say(&format!("{}  NOT RUN\n", example.name));
             }
         }
     }
     say(&format!(
-        "{} passed, {failures} failed, in {:.1} s at time scale {}\n",
-        examples.len() - failures,
+        "{} passed, {failures} failed, {not_run} not run, in {:.1} s at time scale {}\n",
+        examples.len() - failures - not_run,
         started.elapsed().as_secs_f64(),
         runall::scale_text(scale)
     ));
@@ -599,7 +599,7 @@ fn run_comparisons(
     runall::end_if_output_gone();
     if interrupted {
         130
-    } else if failures > 0 {
+    } else if failures + not_run > 0 {
         1
     } else {
         0
