@@ -148,6 +148,10 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
         return Ok(1);
     }
     let target = workspace::target_dir()?;
+    if CANCEL.load(Ordering::SeqCst) {
+        // Our output went away during the build: nobody would see the run.
+        return Ok(130);
+    }
 
     handle_signals()?;
 
