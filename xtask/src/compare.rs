@@ -1,6 +1,6 @@
 //! `cargo xtask compare`: the notes' own Python beside the Rust, line by line.
 //!
-//! Three parts, all returning data (the terminal rendering is [`crate::render`]'s):
+//! Three parts, all returning data (the terminal rendering is `render`'s, a layer above):
 //!
 //! - the **runner** ([`run_python`], [`run_rust`]): each side in a fresh temporary directory
 //!   prepared as the snippet needs (`f1.txt`, a module file), stdin closed, its own process
@@ -891,7 +891,7 @@ pub fn compare(
             return c;
         }
     };
-    let heading = crate::render::heading(&paired);
+    let heading = paired.heading();
     let Some(block) = paired.block else {
         return Comparison::nothing(
             example,

@@ -37,6 +37,19 @@ pub struct Paired<'n> {
 }
 
 impl Paired<'_> {
+    /// The heading of the example's part of the notes: `§11 总结 › 案例：多线程socket服务端`.
+    pub fn heading(&self) -> String {
+        let section = if self.section.number.is_some() {
+            format!("§{}", self.section.heading)
+        } else {
+            self.section.heading.clone()
+        };
+        match self.block.and_then(|b| b.subheading.as_deref()) {
+            Some(sub) => format!("{section} › {sub}"),
+            None => section,
+        }
+    }
+
     /// The blocks of the same section that the example's working directory gets as files
     /// (`Content::Block`), with their file names.
     pub fn file_blocks(&self) -> Vec<(&'static str, &CodeBlock)> {
