@@ -303,7 +303,9 @@ pub fn verdict_line(c: &Comparison) -> String {
     let (word, detail) = match &c.verdict {
         Verdict::Agrees { found, declared } => (
             "ok",
-            if *declared == 0 {
+            if *found == 0 && *declared == 0 {
+                format!("{} prints nothing, so nothing can be missing", c.locator)
+            } else if *declared == 0 {
                 format!("all {found} line(s) of {} found", c.locator)
             } else {
                 format!(
