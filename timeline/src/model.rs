@@ -818,3 +818,51 @@ fn process_cpus(pid: u32, samples: &Samples) -> Vec<Share> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORK: &str = r#"100 1.000000 execve("/bin/prog", ["prog"], 0x1 /* 1 vars */) = 0 <0.000010>
+100 1.001000 sched_setaffinity(0, 8, [0]) = 0 <0.000005>
+100 1.002000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101 <0.000100>
+100 1.003000 clone3({flags=CLONE_VM|CLONE_THREAD|CLONE_CHILD_CLEARTID, child_tid=0x7e00}, 88) = 102 <0.000050>
+101 1.004000 futex(0x5000, FUTEX_WAIT_BITSET_PRIVATE, 2, {tv_sec=1, tv_nsec=0}, FUTEX_BITSET_MATCH_ANY) = -1 ETIMEDOUT (Connection timed out) <0.500000>
+102 1.004000 flock(3</tmp/lock>, LOCK_EX) = 0 <0.100000>
+102 1.200000 exit(0) = ?
+102 1.200100 +++ exited with 0 +++
+101 1.505000 exit_group(0) = ?
+101 1.505100 +++ exited with 0 +++
+100 1.600000 exit_group(1) = ?
+100 1.600100 +++ exited with 1 +++
+"#;
+
+    #[test]
+    fn a_fork_runs_its_parents_program_and_affinity_is_inherited() {
+        let trace = strace::parse(FORK);
+        assert!(trace.skipped.is_empty(), "{:?}", trace.skipped);
+        let record = build(&trace, &Samples::default());
+        assert_eq!(record.processes.len(), 2);
+        let (root, child) = (&record.processes[0], &record.processes[1]);
+        assert_eq!((root.pid, root.origin), (100, Origin::Root));
+        assert_eq!(root.ended, Some(Ended::Exited(1)));
+        assert_eq!(
+            (child.pid, child.origin, child.parent),
+            (101, Origin::Fork, Some(100))
+        );
+        assert_eq!(child.program, "prog");
+        assert_eq!(root.threads[0].marks[0].text, "CPUs [0]");
+        assert_eq!(root.threads[1].affinity.as_deref(), Some("[0]"));
+        assert_eq!(child.threads[0].affinity.as_deref(), Some("[0]"));
+
+        let timed = &child.threads[0].waits[0];
+        assert_eq!(timed.kind, WaitKind::Lock);
+        assert!(timed.timed_out);
+        assert_eq!(timed.end - timed.start, 500_000);
+        let flock = &root.threads[1].waits[0];
+        assert_eq!(
+            (flock.kind, flock.detail.as_str()),
+            (WaitKind::Lock, "flock LOCK_EX")
+        );
+    }
+}
