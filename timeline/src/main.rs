@@ -15,6 +15,9 @@ timeline record [--out DIR] [--name NAME] [--title TEXT] [--every MS] -- PROGRAM
     runs PROGRAM under strace, sampling its threads' schedstat every MS (default 2) ms, and
     writes NAME.svg, NAME.trace.json and NAME.strace into DIR (default target/timeline);
     exits as PROGRAM did
+timeline probe
+    exits 0 if strace is installed and may trace here; else says why (exit 2: missing,
+    3: not permitted)
 timeline overhead [--runs N] [--stdin TEXT] [--every MS] [--scratch DIR] -- PROGRAM [ARGS…]
     PROGRAM's median wall time plain and recorded, over N rounds (default 5) after a warm-up";
 
@@ -30,6 +33,9 @@ fn main() -> ExitCode {
     let result = match command.as_ref().and_then(|c| c.to_str()) {
         Some("record") => record_command(rest),
         Some("overhead") => overhead_command(rest),
+        Some("probe") => record::probe()
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Failure::Unavailable),
         Some("--help" | "-h" | "help") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -183,10 +189,10 @@ fn record_command(args: Vec<OsString>) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Other(e.to_string()))?;
     let threads = record.threads().count();
     eprintln!(
-        "timeline: {} processes, {threads} threads, {} lines printed, {:.2} s → {} and {} \
-         (open the .json in https://ui.perfetto.dev){}",
-        record.processes.len(),
-        record.prints().len(),
+        "timeline: {}, {}, {}, {:.2} s → {} and {} (open the .json in https://ui.perfetto.dev){}",
+        count(record.processes.len(), "process", "processes"),
+        count(threads, "thread", "threads"),
+        count(record.prints().len(), "line printed", "lines printed"),
         (record.end - record.start) as f64 / 1e6,
         svg.display(),
         json.display(),
@@ -255,4 +261,9 @@ fn overhead_command(args: Vec<OsString>) -> Result<ExitCode, Failure> {
         measured.plain, measured.recorded, measured.ratio, measured.rounds
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `1 process`, `5 processes`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -2,9 +2,11 @@
 //!
 //! - [`catalog`]: every example program — the single source of truth;
 //! - [`workspace`]: where things are, and the README table generated from the catalog;
-//! - [`runall`]: `cargo xtask run-all`.
+//! - [`runall`]: `cargo xtask run-all`;
+//! - [`timeline`]: `cargo xtask timeline NAME`, and run-all's `--timelines`.
 #![deny(clippy::unwrap_used)]
 
 pub mod catalog;
 pub mod runall;
+pub mod timeline;
 pub mod workspace;

@@ -14,6 +14,7 @@ cargo xtask <command>
   run NAME [-- ARGS…]        build and run one example by its binary name
   run-all [FILTER…]          build every example, run them all, print a summary
       --time-scale X         scale every sleep by X (default: $EXAMPLES_TIME_SCALE, else 1.0)
+      --timelines            record every example's timeline into target/timeline/ (strace)
   readme [--check]           write the catalog's table into README.md (or check it is current)
   bench [--quick] [--only N] measure the notes' claims (release build); tables and SVG charts go
                              to target/bench/ (--quick: a debug build and small sizes, for CI)
@@ -28,8 +29,9 @@ fn main() -> ExitCode {
         Some("run-all") => run_all(&args[1..]),
         Some("readme") => readme(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("timeline") => xtask::timeline::main(&args[1..]),
         Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", xtask::timeline::USAGE);
             0
         }
         Some(other) => usage_error(&format!("unknown command `{other}`")),
@@ -129,6 +131,11 @@ fn run_all(args: &[String]) -> u8 {
             }
         } else if let Some(value) = arg.strip_prefix("--time-scale=") {
             scale = Some(value.to_string());
+        } else if arg == "--timelines" {
+            if let Err(message) = xtask::timeline::enable() {
+                eprintln!("{message}");
+                return 2;
+            }
         } else if arg.starts_with('-') {
             return usage_error(&format!("unknown option `{arg}`"));
         } else {
