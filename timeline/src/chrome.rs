@@ -2,7 +2,8 @@
 //! `chrome://tracing`, which zoom where the SVG cannot.
 //!
 //! Each process and thread is named (`M` metadata events, in the picture's order); a thread's
-//! life is a complete event (`X`) with its waits nested inside it; each print and mark is an
+//! life is a complete event (`X`, with how it ended and the CPUs it was pinned to, if it was)
+//! with its waits nested inside it; each print and mark is an
 //! instant event (`i`) carrying its text; the scheduler's shares are counters (`C`): per thread
 //! its share on a CPU and runnable, per process the CPUs it used. Times are microseconds since
 //! the start of the record.
@@ -42,8 +43,12 @@ pub fn to_json(record: &Record, title: &str) -> String {
                 .ended
                 .as_ref()
                 .map_or_else(|| "unknown".to_string(), |e| format!("{e:?}"));
+            let affinity = thread
+                .affinity
+                .as_deref()
+                .map_or_else(|| "null".to_string(), quote);
             events.push(format!(
-                r#"{{"name":{},"cat":"thread","ph":"X","ts":{},"dur":{},"pid":{pid},"tid":{tid},"args":{{"ended":{}}}}}"#,
+                r#"{{"name":{},"cat":"thread","ph":"X","ts":{},"dur":{},"pid":{pid},"tid":{tid},"args":{{"ended":{},"cpus":{affinity}}}}}"#,
                 quote(&format!("{label} {tid}")),
                 ts(thread.start),
                 (thread.end - thread.start).max(0),

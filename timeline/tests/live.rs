@@ -45,9 +45,16 @@ impl Drop for Recording {
 }
 
 impl Recording {
+    /// Records example `name` at the tests' time scale.
     fn of(name: &str) -> Recording {
+        Recording::at(name, harness::TEST_TIME_SCALE)
+    }
+
+    /// Records example `name` at time scale `scale`.
+    fn at(name: &str, scale: &str) -> Recording {
         let dir = std::env::temp_dir().join(format!("timeline-live-{}-{name}", std::process::id()));
         let outcome = harness::example(env!("CARGO_BIN_EXE_timeline"))
+            .env("EXAMPLES_TIME_SCALE", scale)
             .args(["record", "--name", name, "--out"])
             .arg(&dir)
             .arg("--")
@@ -117,6 +124,66 @@ impl Recording {
                 (ts, ts + e["dur"].as_f64().expect("a duration"))
             })
             .collect()
+    }
+
+    /// `(pid, tid, start, end, pinned CPUs)` of every thread's life.
+    fn lives(&self) -> Vec<(u64, u64, f64, f64, Option<String>)> {
+        self.events
+            .iter()
+            .filter(|e| e["cat"] == "thread")
+            .map(|e| {
+                let ts = e["ts"].as_f64().expect("a time");
+                (
+                    e["pid"].as_u64().expect("a pid"),
+                    e["tid"].as_u64().expect("a tid"),
+                    ts,
+                    ts + e["dur"].as_f64().expect("a duration"),
+                    e["args"]["cpus"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    }
+
+    /// `(start, end, timed out)` of every wait of thread `tid` named `kind`.
+    fn timed_waits(&self, tid: u64, kind: &str) -> Vec<(f64, f64, bool)> {
+        self.events
+            .iter()
+            .filter(|e| e["cat"] == "wait" && e["tid"] == tid && e["name"] == kind)
+            .map(|e| {
+                let ts = e["ts"].as_f64().expect("a time");
+                (
+                    ts,
+                    ts + e["dur"].as_f64().expect("a duration"),
+                    e["args"]["timed_out"] == true,
+                )
+            })
+            .collect()
+    }
+
+    /// The average number of CPUs process `pid` used over `[from, to]`, from its counters.
+    fn cpus_used(&self, pid: u64, from: f64, to: f64) -> f64 {
+        let mut counters: Vec<(f64, f64)> = self
+            .events
+            .iter()
+            .filter(|e| e["ph"] == "C" && e["pid"] == pid && e["name"] == "CPUs used")
+            .map(|e| {
+                (
+                    e["ts"].as_f64().expect("a time"),
+                    e["args"]["CPUs on"].as_f64().expect("a count"),
+                )
+            })
+            .collect();
+        counters.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (mut busy, mut span) = (0.0, 0.0);
+        for pair in counters.windows(2) {
+            let ((start, used), (end, _)) = (pair[0], pair[1]);
+            if start >= from && end <= to {
+                busy += used * (end - start);
+                span += end - start;
+            }
+        }
+        assert!(span > 0.0, "no CPU readings within {from} … {to}");
+        busy / span
     }
 
     /// Each line the program printed is one print of the record, and there are no others.
@@ -241,5 +308,233 @@ fn s09_5_process_pool_one_main_process_and_four_workers() {
         assert_eq!(by.len(), 1, "{line} printed once: {by:?}");
         assert_ne!(by[0], processes[0].0, "{line} is printed by a worker");
     }
+    recording.assert_nothing_left();
+}
+
+#[test]
+fn s06_deadlock_cycle_both_wait_at_once_then_the_fixed_order_runs_through() {
+    if let Some(why) = unavailable() {
+        eprintln!("SKIPPED: cannot record here: {why}");
+        return;
+    }
+    // 0.3: each stuck acquire waits 0.3 s. At 0.05 a loaded machine may keep a thread off the
+    // CPU past its whole 50 ms patience, so that it gives up without ever blocking in futex.
+    let recording = Recording::at("s06-deadlock-cycle", "0.3");
+    let pid = recording.processes()[0].0;
+    let mut workers: Vec<(u64, u64, f64, f64, Option<String>)> = recording
+        .lives()
+        .into_iter()
+        .filter(|life| life.1 != pid)
+        .collect();
+    workers.sort_by(|a, b| a.2.total_cmp(&b.2));
+    assert_eq!(workers.len(), 4, "two threads, then two more: {workers:?}");
+    let lock = "lock or condition (futex)";
+    // Both first threads give up a timed wait, and those waits overlap.
+    let gave_up: Vec<(f64, f64, bool)> = workers[..2]
+        .iter()
+        .map(|w| {
+            recording
+                .timed_waits(w.1, lock)
+                .into_iter()
+                .find(|wait| wait.2)
+                .unwrap_or_else(|| {
+                    panic!(
+                        "thread {} gave up no timed wait: {:?}\nthreads: {workers:?}\n{}",
+                        w.1,
+                        recording.timed_waits(w.1, lock),
+                        recording.outcome.report()
+                    )
+                })
+        })
+        .collect();
+    assert!(
+        gave_up[0].0 < gave_up[1].1 && gave_up[1].0 < gave_up[0].1,
+        "the two stuck waits overlap: {gave_up:?}"
+    );
+    // Then the fixed order: both later threads start after the first two ended, give up
+    // nothing, and say they got both locks.
+    let first_end = workers[..2].iter().map(|w| w.3).fold(0.0, f64::max);
+    for w in &workers[2..] {
+        assert!(
+            w.2 >= first_end,
+            "{w:?} starts after the deadlocked pair ended"
+        );
+        assert!(
+            recording.timed_waits(w.1, lock).iter().all(|wait| !wait.2),
+            "thread {} gives up no wait",
+            w.1
+        );
+        assert!(
+            recording
+                .prints()
+                .iter()
+                .any(|(tid, _, text)| *tid == w.1 && text.contains("锁A → 锁B")),
+            "thread {} takes both locks in order",
+            w.1
+        );
+    }
+    recording.assert_each_line_printed_once();
+    recording.assert_nothing_left();
+}
+
+#[test]
+fn s09_1_fork_lock_the_childs_threads_wait_then_take_the_lock_one_at_a_time() {
+    if let Some(why) = unavailable() {
+        eprintln!("SKIPPED: cannot record here: {why}");
+        return;
+    }
+    let recording = Recording::of("s09-1-fork-lock");
+    let processes = recording.processes();
+    assert_eq!(processes.len(), 2, "{processes:?}");
+    assert!(processes[1].1.contains("· forked"), "{processes:?}");
+    let child = processes[1].0;
+    let threads: Vec<u64> = recording
+        .lives()
+        .into_iter()
+        .filter(|life| life.0 == child && life.1 != child)
+        .map(|life| life.1)
+        .collect();
+    assert_eq!(threads.len(), 10, "the child's ten threads: {threads:?}");
+    // The child's main thread sleeps holding the lock; every thread waits through that sleep.
+    let held = recording
+        .waits(child, "asleep")
+        .into_iter()
+        .max_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)))
+        .expect("the child's main thread sleeps");
+    let mut turns = Vec::new();
+    for &tid in &threads {
+        let waited = recording
+            .waits(tid, "lock or condition (futex)")
+            .into_iter()
+            .any(|(start, end)| start < held.1 && end >= held.1);
+        assert!(
+            waited,
+            "thread {tid} waits for the lock until {held:?} ends"
+        );
+        let got = recording
+            .prints()
+            .into_iter()
+            .find(|(t, _, text)| *t == tid && text.trim_end() == "666")
+            .map(|(_, time, _)| time)
+            .expect("each thread prints 666");
+        let slept = recording
+            .waits(tid, "asleep")
+            .into_iter()
+            .find(|(start, _)| *start >= got)
+            .expect("it sleeps holding the lock");
+        turns.push((got, slept.1));
+    }
+    // One at a time: the next thread gets the lock only after the previous one's sleep.
+    turns.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for pair in turns.windows(2) {
+        assert!(pair[1].0 >= pair[0].1, "overlapping turns: {turns:?}");
+    }
+    recording.assert_each_line_printed_once();
+    recording.assert_nothing_left();
+}
+
+#[test]
+fn s09_5_pool_callback_the_callbacks_run_on_after_the_workers_are_done() {
+    if let Some(why) = unavailable() {
+        eprintln!("SKIPPED: cannot record here: {why}");
+        return;
+    }
+    // 0.01: the same shape as at 0.05 in a fifth of the time.
+    let recording = Recording::at("s09-5-pool-callback", "0.01");
+    let processes = recording.processes();
+    assert_eq!(processes.len(), 5, "1 + 4 processes: {processes:?}");
+    let callbacks = recording
+        .threads()
+        .into_iter()
+        .find(|(_, name)| name == "pool-callbacks")
+        .map(|(tid, _)| tid)
+        .expect("a callback thread");
+    let prints = recording.prints();
+    let by_callbacks: Vec<f64> = prints
+        .iter()
+        .filter(|(tid, ..)| *tid == callbacks)
+        .map(|(_, time, _)| *time)
+        .collect();
+    assert_eq!(by_callbacks.len(), 100, "two lines per callback");
+    let tasks: Vec<f64> = prints
+        .iter()
+        .filter(|(tid, _, text)| *tid != callbacks && text.starts_with("执行"))
+        .map(|(_, time, _)| *time)
+        .collect();
+    assert_eq!(tasks.len(), 50);
+    // The workers are done before half of the callbacks have run.
+    let last_task = tasks.iter().copied().fold(0.0, f64::max);
+    assert!(
+        last_task < by_callbacks[50],
+        "the last task ({last_task}) before the 26th callback ({})",
+        by_callbacks[50]
+    );
+    // Busy without gaps: once the callbacks have begun, their thread hardly ever waits for a
+    // result (less than a tenth of the time).
+    let (first, last) = (by_callbacks[0], by_callbacks[99]);
+    let waited: f64 = recording
+        .waits(callbacks, "lock or condition (futex)")
+        .into_iter()
+        .map(|(start, end)| (end.min(last) - start.max(first)).max(0.0))
+        .sum();
+    assert!(
+        waited < 0.1 * (last - first),
+        "the callback thread waited {waited} µs of {}",
+        last - first
+    );
+    recording.assert_each_line_printed_once();
+    recording.assert_nothing_left();
+}
+
+#[test]
+fn s10_coroutine_switch_one_thread_takes_turns() {
+    if let Some(why) = unavailable() {
+        eprintln!("SKIPPED: cannot record here: {why}");
+        return;
+    }
+    let recording = Recording::of("s10-coroutine-switch");
+    assert_eq!(recording.processes().len(), 1);
+    let threads = recording.threads();
+    assert_eq!(threads.len(), 1, "one thread: {threads:?}");
+    let steps: Vec<String> = recording
+        .prints()
+        .into_iter()
+        .filter(|(_, _, text)| text.contains("步"))
+        .map(|(_, _, text)| text.chars().take(3).collect())
+        .collect();
+    assert_eq!(
+        steps,
+        ["协程1", "协程2", "协程1", "协程2", "协程1", "协程2"],
+        "the coroutines take turns"
+    );
+    recording.assert_each_line_printed_once();
+    recording.assert_nothing_left();
+}
+
+#[test]
+fn s11_2_the_pinned_threads_share_one_cpu() {
+    if let Some(why) = unavailable() {
+        eprintln!("SKIPPED: cannot record here: {why}");
+        return;
+    }
+    let recording = Recording::of("s11-2-concurrency-vs-parallelism");
+    let pid = recording.processes()[0].0;
+    let lives = recording.lives();
+    let (pinned, free): (Vec<_>, Vec<_>) = lives
+        .iter()
+        .filter(|life| life.1 != pid)
+        .partition(|life| life.4.as_deref() == Some("[0]"));
+    assert!(pinned.len() >= 2 && free.len() >= 2, "{lives:?}");
+    // While pinned, the whole process (its main thread is pinned too) used one CPU at most.
+    let from = pinned.iter().map(|l| l.2).fold(f64::MAX, f64::min);
+    let to = pinned.iter().map(|l| l.3).fold(0.0, f64::max);
+    let used = recording.cpus_used(pid, from, to);
+    assert!(used <= 1.1, "{used} CPUs while pinned to one");
+    // The free ones run at the same time (whether they get two CPUs depends on the machine's
+    // other load: the picture shows it, the test does not bet on it).
+    let overlap = free
+        .iter()
+        .any(|a| free.iter().any(|b| a.1 != b.1 && a.2 < b.3 && b.2 < a.3));
+    assert!(overlap, "{free:?}");
     recording.assert_nothing_left();
 }
