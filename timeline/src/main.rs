@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Usage(message)) => {
-            eprintln!("timeline: {message}\n{USAGE}");
+            eprintln!("timeline: {message} (`timeline --help` shows the usage)");
             ExitCode::from(USAGE_OR_MISSING)
         }
         Err(Failure::Unavailable(why)) => {
@@ -117,7 +117,9 @@ fn parse(args: Vec<OsString>) -> Result<Parsed, Failure> {
                     .ok()
                     .filter(|ms| ms.is_finite() && *ms >= 0.5 && *ms <= 1000.0)
                     .ok_or_else(|| {
-                        Failure::Usage(format!("--every {text}: 不是 0.5–1000 之间的毫秒数"))
+                        Failure::Usage(format!(
+                            "--every {text}: not a number of milliseconds from 0.5 to 1000"
+                        ))
                     })?;
                 parsed.every = Duration::from_secs_f64(ms / 1000.0);
             }
@@ -128,7 +130,7 @@ fn parse(args: Vec<OsString>) -> Result<Parsed, Failure> {
                     .ok()
                     .filter(|n| (1..=100).contains(n))
                     .ok_or_else(|| {
-                        Failure::Usage(format!("--runs {text}: 不是 1–100 之间的整数"))
+                        Failure::Usage(format!("--runs {text}: not a whole number from 1 to 100"))
                     })?;
             }
             Value(value) => {
@@ -173,12 +175,10 @@ fn record_command(args: Vec<OsString>) -> Result<ExitCode, Failure> {
     let trace = strace::parse(&recorded.trace);
     let record = model::build(&trace, &recorded.samples);
     let Some(root) = record.root() else {
-        return Err(Failure::Unavailable(record::Unavailable::NotPermitted(
-            format!(
-                "strace recorded nothing of {} (it exited with {})",
-                parsed.program.to_string_lossy(),
-                recorded.status
-            ),
+        return Err(Failure::Other(format!(
+            "strace recorded nothing of {} ({}; its message, if any, is above)",
+            parsed.program.to_string_lossy(),
+            recorded.status
         )));
     };
     let scale = std::env::var("EXAMPLES_TIME_SCALE").unwrap_or_else(|_| "1".into());

@@ -520,10 +520,13 @@ fn s11_2_the_pinned_threads_share_one_cpu() {
     let recording = Recording::of("s11-2-concurrency-vs-parallelism");
     let pid = recording.processes()[0].0;
     let lives = recording.lives();
-    let (pinned, free): (Vec<_>, Vec<_>) = lives
-        .iter()
-        .filter(|life| life.1 != pid)
-        .partition(|life| life.4.as_deref() == Some("[0]"));
+    let (pinned, free): (Vec<_>, Vec<_>) =
+        lives.iter().filter(|life| life.1 != pid).partition(|life| {
+            // Pinned: started with an affinity of one CPU (`[0]`).
+            life.4
+                .as_deref()
+                .is_some_and(|cpus| cpus.split_whitespace().count() == 1)
+        });
     assert!(pinned.len() >= 2 && free.len() >= 2, "{lives:?}");
     // While pinned, the whole process (its main thread is pinned too) used one CPU at most.
     let from = pinned.iter().map(|l| l.2).fold(f64::MAX, f64::min);

@@ -148,12 +148,12 @@ fn parse(args: &[String]) -> Result<Parsed, String> {
                     .parse()
                     .ok()
                     .filter(|n| (1..=100).contains(n))
-                    .ok_or(format!("--runs {text}: 不是 1–100 之间的整数"))?;
+                    .ok_or(format!("--runs {text}: not a whole number from 1 to 100"))?;
             }
             Long("time-scale") => {
                 let text = value(&mut parser)?;
                 scale = Some(
-                    pace::parse(&text).ok_or(format!("--time-scale {text}: 不是一个 ≥ 0 的数"))?,
+                    pace::parse(&text).ok_or(format!("--time-scale {text}: not a number ≥ 0"))?,
                 );
             }
             Value(name) => names.push(name.string().map_err(|e| e.to_string())?),
