@@ -163,6 +163,10 @@ fn record_command(args: Vec<OsString>) -> Result<ExitCode, Failure> {
             .and_then(|_| signal_hook::flag::register(signal, Arc::clone(&interrupted)))
             .map_err(|e| Failure::Other(format!("cannot handle signals: {e}")))?;
     }
+    // How busy the machine was: other programs' load shows as runnable time in the picture.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string));
     let trace_file = parsed.out.join(format!("{name}.strace"));
     let recorded = record::record(
         &parsed.program,
@@ -182,8 +186,15 @@ fn record_command(args: Vec<OsString>) -> Result<ExitCode, Failure> {
         )));
     };
     let scale = std::env::var("EXAMPLES_TIME_SCALE").unwrap_or_else(|_| "1".into());
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let title = parsed.title.clone().unwrap_or_else(|| {
-        format!("{name} — who ran when, as the OS saw it (strace + schedstat) · time scale {scale}")
+        format!(
+            "{name} — who ran when, as the OS saw it · time scale {scale} · {}{}",
+            count(cpus, "CPU", "CPUs"),
+            load.map_or_else(String::new, |l| format!(
+                ", load average {l} when it started"
+            ))
+        )
     });
     let (svg, json) = timeline::write_outputs(&record, &name, &title, &parsed.out)
         .map_err(|e| Failure::Other(e.to_string()))?;

@@ -303,6 +303,10 @@ pub fn build(trace: &Trace, samples: &Samples) -> Record {
         .collect();
 
     let series = per_thread_series(samples);
+    // A share per 8 ms, or per 1/600 of the run for long runs: about two pixels or more each.
+    let times = || trace.events.iter().map(Event::time);
+    let span = times().max().unwrap_or(0) - times().min().unwrap_or(0);
+    let window = WINDOW.max(span / 600);
     let mut by_pid: BTreeMap<u32, Vec<Thread>> = BTreeMap::new();
     // pid → its execs (when, which program) and its parent's pid.
     type Programs = HashMap<u32, (Vec<(Micros, String)>, Option<u32>)>;
@@ -350,7 +354,11 @@ pub fn build(trace: &Trace, samples: &Samples) -> Record {
             shares: Vec::new(),
             affinity: task.inherited,
         };
-        thread.shares = shares(&thread, series.get(&tid).map_or(&[][..], Vec::as_slice));
+        thread.shares = shares(
+            &thread,
+            series.get(&tid).map_or(&[][..], Vec::as_slice),
+            window,
+        );
         by_pid.entry(pid).or_default().push(thread);
     }
 
@@ -391,7 +399,7 @@ pub fn build(trace: &Trace, samples: &Samples) -> Record {
                 end,
                 ended,
                 threads,
-                cpus: process_cpus(pid, samples),
+                cpus: process_cpus(pid, samples, window),
             }
         })
         .collect();
@@ -727,8 +735,9 @@ fn per_thread_series(samples: &Samples) -> HashMap<u32, Vec<(Micros, u64, u64)>>
 pub const WINDOW: Micros = 8_000;
 
 /// Merges consecutive readings' differences `(from, to, on ns, waiting ns)` into intervals of at
-/// least [`WINDOW`].
+/// least `window` µs.
 fn windows(
+    window: Micros,
     deltas: impl Iterator<Item = (Micros, Micros, u64, u64)>,
 ) -> Vec<(Micros, Micros, u64, u64)> {
     let mut merged: Vec<(Micros, Micros, u64, u64)> = Vec::new();
@@ -743,7 +752,7 @@ fn windows(
             Some((start, _, on0, waiting0)) => (start, to, on0 + on, waiting0 + waiting),
             None => (from, to, on, waiting),
         };
-        if next.1 - next.0 >= WINDOW {
+        if next.1 - next.0 >= window {
             merged.push(next);
             open = None;
         } else {
@@ -754,8 +763,35 @@ fn windows(
     merged
 }
 
-/// The thread's shares over [`WINDOW`]-long intervals, relative to its time outside waits.
-fn shares(thread: &Thread, series: &[(Micros, u64, u64)]) -> Vec<Share> {
+/// The shares of `free` µs (a thread's time outside traced waits) that `on` ns on a CPU and
+/// `waited` ns in a run queue make.
+///
+/// The two counters lag (see [`WINDOW`]): over a window they may add up to less than the time
+/// the thread was neither blocked nor stopped. What they do say is the split between running
+/// and waiting to run; so when they fall short, they are scaled up together to fill the free
+/// time — a thread that was free for a window was either on a CPU or runnable. Blocking in an
+/// untraced call would be drawn as one of the two; the traced set covers the blocking calls the
+/// examples make.
+fn split(on: u64, waited: u64, free: f64) -> (f64, f64) {
+    if free <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let on = on as f64 / 1000.0 / free;
+    let waited = waited as f64 / 1000.0 / free;
+    let counted = on + waited;
+    if counted <= 0.0 {
+        (0.0, 0.0)
+    } else if counted < 1.0 {
+        (on / counted, waited / counted)
+    } else {
+        let on = on.min(1.0);
+        (on, waited.min(1.0 - on))
+    }
+}
+
+/// The thread's shares over intervals of at least `window` µs, relative to its time outside
+/// waits.
+fn shares(thread: &Thread, series: &[(Micros, u64, u64)], window: Micros) -> Vec<Share> {
     let deltas = series.windows(2).map(|pair| {
         let ((t1, cpu1, wait1), (t2, cpu2, wait2)) = (pair[0], pair[1]);
         (
@@ -765,20 +801,12 @@ fn shares(thread: &Thread, series: &[(Micros, u64, u64)]) -> Vec<Share> {
             wait2.saturating_sub(wait1),
         )
     });
-    windows(deltas)
+    windows(window, deltas)
         .into_iter()
         .filter(|(t1, t2, ..)| t2 > t1)
         .map(|(t1, t2, on, waited)| {
             let free = (t2 - t1 - thread.blocked_within(t1, t2)) as f64;
-            let (on_cpu, runnable) = if free <= 0.0 {
-                (0.0, 0.0)
-            } else {
-                let on_cpu = (on as f64 / 1000.0 / free).clamp(0.0, 1.0);
-                (
-                    on_cpu,
-                    (waited as f64 / 1000.0 / free).clamp(0.0, 1.0 - on_cpu),
-                )
-            };
+            let (on_cpu, runnable) = split(on, waited, free);
             Share {
                 start: t1,
                 end: t2,
@@ -789,8 +817,8 @@ fn shares(thread: &Thread, series: &[(Micros, u64, u64)]) -> Vec<Share> {
         .collect()
 }
 
-/// How many CPUs the threads of `pid` used together, over [`WINDOW`]-long intervals.
-fn process_cpus(pid: u32, samples: &Samples) -> Vec<Share> {
+/// How many CPUs the threads of `pid` used together, over intervals of at least `window` µs.
+fn process_cpus(pid: u32, samples: &Samples, window: Micros) -> Vec<Share> {
     let deltas = samples.ticks.windows(2).filter_map(|pair| {
         let mut on = 0u64;
         let mut waited = 0u64;
@@ -804,7 +832,7 @@ fn process_cpus(pid: u32, samples: &Samples) -> Vec<Share> {
         }
         any.then_some((pair[0].time, pair[1].time, on, waited))
     });
-    windows(deltas)
+    windows(window, deltas)
         .into_iter()
         .filter(|(t1, t2, ..)| t2 > t1)
         .map(|(t1, t2, on, waited)| {
@@ -836,6 +864,18 @@ mod tests {
 100 1.600000 exit_group(1) = ?
 100 1.600100 +++ exited with 1 +++
 "#;
+
+    #[test]
+    fn counters_split_the_free_time() {
+        // 2 ms on a CPU, 2 ms runnable in 8 ms free: half and half, the lag filled in.
+        assert_eq!(split(2_000_000, 2_000_000, 8_000.0), (0.5, 0.5));
+        // More than the free time (a lump from before): capped, on a CPU first.
+        assert_eq!(split(9_000_000, 1_000_000, 8_000.0), (1.0, 0.0));
+        assert_eq!(split(4_000_000, 6_000_000, 8_000.0), (0.5, 0.5));
+        // Nothing counted, or no free time: nothing drawn.
+        assert_eq!(split(0, 0, 8_000.0), (0.0, 0.0));
+        assert_eq!(split(1_000, 0, 0.0), (0.0, 0.0));
+    }
 
     #[test]
     fn a_fork_runs_its_parents_program_and_affinity_is_inherited() {

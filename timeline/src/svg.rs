@@ -99,8 +99,8 @@ pub fn write(record: &Record, title: &str, cpus: usize, path: &Path) -> Result<(
         ("sans-serif", 20).into_font().color(&BLACK),
     ))?;
     root.draw(&Text::new(
-        "One row per thread, under its process. A bar is a thread's life, coloured by what it was \
-         doing; ▼ marks a line it wrote, with its text."
+        "One row per thread, under its process, from strace -f and /proc/PID/task/TID/schedstat. \
+         A bar is a thread's life, coloured by what it was doing; ▼ marks a line it wrote."
             .to_string(),
         (12, 35),
         ("sans-serif", 13).into_font().color(&RGBColor(90, 90, 90)),

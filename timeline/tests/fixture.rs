@@ -113,6 +113,7 @@ fn every_print_once_with_its_text_and_thread() {
 fn schedstat_readings_become_shares_outside_the_waits() {
     // Two readings of the waiter 10 ms apart, the first during its lock wait, the second after
     // it: 8.9 ms blocked and 1.1 ms free; 0.55 ms on a CPU and 0.55 ms runnable of that.
+    // (Counters that add up to less than the free time are scaled up: see `model::split`.)
     let at = |ms: i64| 1_795_982_514_246_760 + ms * 1000;
     let reading = |time, on_cpu_ns, waiting_ns| Tick {
         time,
