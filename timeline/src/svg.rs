@@ -243,9 +243,16 @@ fn draw_thread(
     let bar_top = top - TEXT_PART;
     let bar_bottom = bar_top - BAR;
     let (start, end) = (seconds(thread.start), seconds(thread.end));
-    // Alive: the whole life in light grey; what follows paints over it.
+    let pixels_per_second =
+        f64::from(chart.backend_coord(&(span, bar_top)).0 - chart.backend_coord(&(0.0, bar_top)).0)
+            / span;
+    // Alive: the whole life in light grey (at least 2 pixels: a thread of a few microseconds
+    // is still a thread); what follows paints over it.
     chart.draw_series(std::iter::once(Rectangle::new(
-        [(start, bar_bottom), (end.max(start), bar_top)],
+        [
+            (start, bar_bottom),
+            (end.max(start + 2.0 / pixels_per_second), bar_top),
+        ],
         ALIVE.filled(),
     )))?;
     // On a CPU from the bottom, runnable above it.

@@ -17,8 +17,8 @@ use crate::catalog::{self, Example, Run};
 use crate::{runall, workspace};
 
 /// The usage lines of `cargo xtask help`.
-pub const USAGE: &str = "\
-  timeline NAME [-- ARGS…]   run one example while recording every process and thread (strace
+pub const USAGE: &str =
+    "  timeline NAME [-- ARGS…]   run one example while recording every process and thread (strace
       --time-scale X         and the scheduler's counters): target/timeline/NAME.svg, and
                              NAME.trace.json for https://ui.perfetto.dev
   timeline --overhead [--runs N] [FILTER…]
