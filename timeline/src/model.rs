@@ -290,8 +290,6 @@ pub fn build(trace: &Trace, samples: &Samples) -> Record {
             }
         }
     }
-    // Threads the sampler saw but the trace never mentions are not the program's: strace
-    // forks short-lived children of its own to probe the kernel before it starts the program.
     let pid_of = processes_of(&tasks);
     let joinable: HashMap<(String, u32), u32> = tasks
         .iter()
@@ -302,6 +300,9 @@ pub fn build(trace: &Trace, samples: &Samples) -> Record {
         .filter_map(|(tid, t)| Some((*tid, t.name.clone()?)))
         .collect();
 
+    // Readings are looked up by the threads of the trace only: threads the sampler saw but the
+    // trace never mentions are not the program's (strace forks short-lived children of its own
+    // to probe the kernel before it starts the program).
     let series = per_thread_series(samples);
     // A share per 8 ms, or per 1/600 of the run for long runs: about two pixels or more each.
     let times = || trace.events.iter().map(Event::time);

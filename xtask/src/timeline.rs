@@ -260,6 +260,13 @@ fn in_terminal(target: &Path, example: &Example, scale: f64, args: &[OsString]) 
     let Some(recorder) = RECORDER.get() else {
         return 1;
     };
+    // Ctrl-C is for the example (and the recorder, which then writes what it recorded): we wait
+    // for them. A second Ctrl-C ends us at once. (A handler, unlike ignoring the signal, is not
+    // inherited by the programs we start.)
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sigint = signal_hook::consts::SIGINT;
+    let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, interrupted.clone())
+        .and_then(|_| signal_hook::flag::register(sigint, interrupted));
     let status = Command::new(&recorder.binary)
         .args(["record", "--name", example.name, "--out"])
         .arg(&recorder.out)
