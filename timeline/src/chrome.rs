@@ -5,7 +5,7 @@
 //! life is a complete event (`X`, with how it ended and the CPUs it was pinned to, if it was)
 //! with its waits nested inside it; each print and mark is an
 //! instant event (`i`) carrying its text; the scheduler's shares are counters (`C`): per thread
-//! its share on a CPU and runnable, per process the CPUs it used. Times are microseconds since
+//! its share on a CPU and runnable and which CPU it ran on, per process the CPUs it used. Times are microseconds since
 //! the start of the record.
 
 use std::fmt::Write as _;
@@ -83,8 +83,16 @@ pub fn to_json(record: &Record, title: &str) -> String {
                 ));
             }
             let name = format!("{label} {tid}: CPU");
+            let which = format!("{label} {tid}: which CPU");
             for share in &thread.shares {
                 events.push(counter(pid, &name, ts(share.start), share, true));
+                if let Some(cpu) = share.cpu.filter(|_| share.on_cpu > 0.0) {
+                    events.push(format!(
+                        r#"{{"name":{},"ph":"C","ts":{},"pid":{pid},"args":{{"cpu":{cpu}}}}}"#,
+                        quote(&which),
+                        ts(share.start)
+                    ));
+                }
             }
         }
     }

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use crate::sampler::Samples;
+use crate::sampler::{Samples, TaskStat};
 use crate::strace::{self, Call, Ended, Event, Micros, Trace};
 
 /// What a thread waits for while it blocks in a system call.
@@ -105,6 +105,8 @@ pub struct Share {
     pub on_cpu: f64,
     /// Runnable, waiting for a CPU.
     pub runnable: f64,
+    /// For a thread: the CPU it ran on most in the interval, as far as the readings tell.
+    pub cpu: Option<u32>,
 }
 
 /// One thread.
@@ -716,17 +718,30 @@ fn tree_order(mut processes: Vec<Process>) -> Vec<Process> {
 }
 
 /// Each thread's readings: (time, ns on a CPU, ns waiting for one).
-fn per_thread_series(samples: &Samples) -> HashMap<u32, Vec<(Micros, u64, u64)>> {
-    let mut series: HashMap<u32, Vec<(Micros, u64, u64)>> = HashMap::new();
+fn per_thread_series(samples: &Samples) -> HashMap<u32, Vec<(Micros, TaskStat)>> {
+    let mut series: HashMap<u32, Vec<(Micros, TaskStat)>> = HashMap::new();
     for tick in &samples.ticks {
         for stat in &tick.tasks {
-            series
-                .entry(stat.tid)
-                .or_default()
-                .push((tick.time, stat.on_cpu_ns, stat.waiting_ns));
+            series.entry(stat.tid).or_default().push((tick.time, *stat));
         }
     }
     series
+}
+
+/// The difference between two readings of one thread.
+fn delta(from: Micros, before: &TaskStat, to: Micros, after: &TaskStat) -> Delta {
+    let on = after.on_cpu_ns.saturating_sub(before.on_cpu_ns);
+    Delta {
+        from,
+        to,
+        on,
+        waited: after.waiting_ns.saturating_sub(before.waiting_ns),
+        // Where it was last seen running, for the time it ran in between.
+        cpus: after
+            .cpu
+            .map(|cpu| vec![(cpu, on.max(1))])
+            .unwrap_or_default(),
+    }
 }
 
 /// The shortest interval a share is computed over, in µs. The kernel adds a running thread's
@@ -735,27 +750,58 @@ fn per_thread_series(samples: &Samples) -> HashMap<u32, Vec<(Micros, u64, u64)>>
 /// counters move in lumps. Two ticks' worth averages the lumps out.
 pub const WINDOW: Micros = 8_000;
 
-/// Merges consecutive readings' differences `(from, to, on ns, waiting ns)` into intervals of at
-/// least `window` µs.
-fn windows(
-    window: Micros,
-    deltas: impl Iterator<Item = (Micros, Micros, u64, u64)>,
-) -> Vec<(Micros, Micros, u64, u64)> {
-    let mut merged: Vec<(Micros, Micros, u64, u64)> = Vec::new();
-    let mut open: Option<(Micros, Micros, u64, u64)> = None;
-    for (from, to, on, waiting) in deltas {
-        let next = match open {
-            // A gap (the thread was not read in between): close the open interval first.
-            Some(current) if current.1 != from => {
-                merged.push(current);
-                (from, to, on, waiting)
+/// What the counters moved by between readings: on a CPU and waiting, in ns, and which CPU
+/// the thread ran on (ns on each, as votes).
+#[derive(Debug, Clone, PartialEq)]
+struct Delta {
+    from: Micros,
+    to: Micros,
+    on: u64,
+    waited: u64,
+    cpus: Vec<(u32, u64)>,
+}
+
+impl Delta {
+    /// The CPU most of the time on a CPU was spent on.
+    fn cpu(&self) -> Option<u32> {
+        self.cpus
+            .iter()
+            .max_by_key(|(_, ns)| *ns)
+            .map(|(cpu, _)| *cpu)
+    }
+
+    fn add(&mut self, later: Delta) {
+        self.to = later.to;
+        self.on += later.on;
+        self.waited += later.waited;
+        for (cpu, ns) in later.cpus {
+            match self.cpus.iter_mut().find(|(c, _)| *c == cpu) {
+                Some((_, total)) => *total += ns,
+                None => self.cpus.push((cpu, ns)),
             }
-            Some((start, _, on0, waiting0)) => (start, to, on0 + on, waiting0 + waiting),
-            None => (from, to, on, waiting),
+        }
+    }
+}
+
+/// Merges consecutive readings' differences into intervals of at least `window` µs.
+fn windows(window: Micros, deltas: impl Iterator<Item = Delta>) -> Vec<Delta> {
+    let mut merged: Vec<Delta> = Vec::new();
+    let mut open: Option<Delta> = None;
+    for delta in deltas {
+        let next = match open.take() {
+            // A gap (the thread was not read in between): close the open interval first.
+            Some(current) if current.to != delta.from => {
+                merged.push(current);
+                delta
+            }
+            Some(mut current) => {
+                current.add(delta);
+                current
+            }
+            None => delta,
         };
-        if next.1 - next.0 >= window {
+        if next.to - next.from >= window {
             merged.push(next);
-            open = None;
         } else {
             open = Some(next);
         }
@@ -792,27 +838,22 @@ fn split(on: u64, waited: u64, free: f64) -> (f64, f64) {
 
 /// The thread's shares over intervals of at least `window` µs, relative to its time outside
 /// waits.
-fn shares(thread: &Thread, series: &[(Micros, u64, u64)], window: Micros) -> Vec<Share> {
-    let deltas = series.windows(2).map(|pair| {
-        let ((t1, cpu1, wait1), (t2, cpu2, wait2)) = (pair[0], pair[1]);
-        (
-            t1,
-            t2,
-            cpu2.saturating_sub(cpu1),
-            wait2.saturating_sub(wait1),
-        )
-    });
+fn shares(thread: &Thread, series: &[(Micros, TaskStat)], window: Micros) -> Vec<Share> {
+    let deltas = series
+        .windows(2)
+        .map(|pair| delta(pair[0].0, &pair[0].1, pair[1].0, &pair[1].1));
     windows(window, deltas)
         .into_iter()
-        .filter(|(t1, t2, ..)| t2 > t1)
-        .map(|(t1, t2, on, waited)| {
-            let free = (t2 - t1 - thread.blocked_within(t1, t2)) as f64;
-            let (on_cpu, runnable) = split(on, waited, free);
+        .filter(|d| d.to > d.from)
+        .map(|d| {
+            let free = (d.to - d.from - thread.blocked_within(d.from, d.to)) as f64;
+            let (on_cpu, runnable) = split(d.on, d.waited, free);
             Share {
-                start: t1,
-                end: t2,
+                start: d.from,
+                end: d.to,
                 on_cpu,
                 runnable,
+                cpu: d.cpu(),
             }
         })
         .collect()
@@ -821,28 +862,38 @@ fn shares(thread: &Thread, series: &[(Micros, u64, u64)], window: Micros) -> Vec
 /// How many CPUs the threads of `pid` used together, over intervals of at least `window` µs.
 fn process_cpus(pid: u32, samples: &Samples, window: Micros) -> Vec<Share> {
     let deltas = samples.ticks.windows(2).filter_map(|pair| {
-        let mut on = 0u64;
-        let mut waited = 0u64;
-        let mut any = false;
+        let mut total: Option<Delta> = None;
         for after in pair[1].tasks.iter().filter(|t| t.pid == pid) {
             if let Some(before) = pair[0].tasks.iter().find(|t| t.tid == after.tid) {
-                on += after.on_cpu_ns.saturating_sub(before.on_cpu_ns);
-                waited += after.waiting_ns.saturating_sub(before.waiting_ns);
-                any = true;
+                let d = delta(pair[0].time, before, pair[1].time, after);
+                match &mut total {
+                    Some(sum) => {
+                        // The same interval: add the counts, not the length.
+                        sum.on += d.on;
+                        sum.waited += d.waited;
+                    }
+                    None => {
+                        total = Some(Delta {
+                            cpus: Vec::new(),
+                            ..d
+                        })
+                    }
+                }
             }
         }
-        any.then_some((pair[0].time, pair[1].time, on, waited))
+        total
     });
     windows(window, deltas)
         .into_iter()
-        .filter(|(t1, t2, ..)| t2 > t1)
-        .map(|(t1, t2, on, waited)| {
-            let span = (t2 - t1) as f64;
+        .filter(|d| d.to > d.from)
+        .map(|d| {
+            let span = (d.to - d.from) as f64;
             Share {
-                start: t1,
-                end: t2,
-                on_cpu: on as f64 / 1000.0 / span,
-                runnable: waited as f64 / 1000.0 / span,
+                start: d.from,
+                end: d.to,
+                on_cpu: d.on as f64 / 1000.0 / span,
+                runnable: d.waited as f64 / 1000.0 / span,
+                cpu: None,
             }
         })
         .collect()

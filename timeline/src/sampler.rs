@@ -35,6 +35,8 @@ pub struct TaskStat {
     pub on_cpu_ns: u64,
     /// Nanoseconds it has spent runnable, waiting in a run queue for a CPU.
     pub waiting_ns: u64,
+    /// The CPU it last ran on (`/proc/PID/task/TID/stat`, field 39), if that could be read.
+    pub cpu: Option<u32>,
 }
 
 /// Every thread's counters, read at one moment.
@@ -91,13 +93,14 @@ pub fn now() -> Micros {
 #[derive(Debug)]
 struct Task {
     schedstat: File,
+    stat: Option<File>,
     children: Option<File>,
 }
 
 fn sample(root: u32, every: Duration, stop: &AtomicBool) -> Samples {
     let mut samples = Samples::default();
     let mut processes: BTreeMap<u32, BTreeMap<u32, Task>> = BTreeMap::new();
-    let mut buffer = [0u8; 512];
+    let mut buffer = [0u8; 1024];
     loop {
         let last = stop.load(Ordering::SeqCst);
         let started = std::time::Instant::now();
@@ -116,11 +119,16 @@ fn sample(root: u32, every: Duration, stop: &AtomicBool) -> Samples {
             refresh_threads(pid, threads);
             threads.retain(|&tid, task| match read_stat(&task.schedstat, &mut buffer) {
                 Some((on_cpu_ns, waiting_ns)) => {
+                    let cpu = task.stat.as_ref().and_then(|stat| {
+                        let n = stat.read_at(&mut buffer, 0).ok()?;
+                        last_cpu(std::str::from_utf8(buffer.get(..n)?).ok()?)
+                    });
                     tasks.push(TaskStat {
                         pid,
                         tid,
                         on_cpu_ns,
                         waiting_ns,
+                        cpu,
                     });
                     if let Some(children) = &task.children {
                         found.extend(read_pids(children, &mut buffer));
@@ -167,10 +175,12 @@ fn refresh_threads(pid: u32, threads: &mut BTreeMap<u32, Task>) {
         }
         if let Ok(schedstat) = File::open(format!("/proc/{pid}/task/{tid}/schedstat")) {
             let children = File::open(format!("/proc/{pid}/task/{tid}/children")).ok();
+            let stat = File::open(format!("/proc/{pid}/task/{tid}/stat")).ok();
             threads.insert(
                 tid,
                 Task {
                     schedstat,
+                    stat,
                     children,
                 },
             );
@@ -190,6 +200,13 @@ pub fn parse_schedstat(text: &str) -> Option<(u64, u64)> {
     let on_cpu = fields.next()?.parse().ok()?;
     let waiting = fields.next()?.parse().ok()?;
     Some((on_cpu, waiting))
+}
+
+/// The CPU a thread last ran on, from its `stat` line: field 39, counted after the command
+/// name, which may hold spaces and parentheses and ends at the last `)`.
+pub fn last_cpu(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(36)?.parse().ok()
 }
 
 /// The pids listed in a `children` file (`3170 3171 `).
@@ -215,6 +232,15 @@ mod tests {
         );
         assert_eq!(parse_schedstat(""), None);
         assert_eq!(parse_schedstat("1"), None);
+    }
+
+    #[test]
+    fn reads_the_last_cpu_from_a_stat_line() {
+        let line = "25319 (a (b) c) S 25313 25319 25319 0 -1 4194560 57231 9450066 0 3062 19 66 \
+                    27287 10229 20 0 1 0 75670 5455872 1010 18446744073709551615 1 2 3 0 0 0 \
+                    65536 4 1132560123 1 0 0 17 1 0 0 0 0 0 1 2 3 4 5 6 7 0";
+        assert_eq!(last_cpu(line), Some(1));
+        assert_eq!(last_cpu("1 (x) S 1 2"), None);
     }
 
     #[test]

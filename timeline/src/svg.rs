@@ -4,7 +4,8 @@
 //! forked), indented under its parent, and a small area chart of how many CPUs its threads used
 //! together. Under it, one row per thread: its lifetime as a bar, coloured by what it was doing
 //! (the [`crate::model::WaitKind`]s, and between waits the scheduler's shares — on a CPU in green
-//! from the bottom of the bar, runnable but waiting for a CPU in orange above it). Every write to
+//! from the bottom of the bar, a shade per CPU, runnable but waiting for a CPU in orange above
+//! it). Every write to
 //! stdout or stderr is a marker above the bar with its text, cut short where the next one
 //! follows too closely.
 
@@ -26,7 +27,6 @@ const WIDTH: u32 = 1500;
 const RIGHT: u32 = 64;
 const TITLE: u32 = 58;
 const AXIS: u32 = 44;
-const LEGEND: u32 = 92;
 /// A thread's row: a line of text above a bar.
 const THREAD_ROW: f64 = 32.0;
 const TEXT_PART: f64 = 13.0;
@@ -34,6 +34,14 @@ const BAR: f64 = 16.0;
 /// A process's header row.
 const PROCESS_ROW: f64 = 34.0;
 
+/// On a CPU: a shade of green per CPU, so that threads sharing one CPU share a shade.
+const CPU_SHADES: [RGBColor; 4] = [
+    RGBColor(0, 109, 44),
+    RGBColor(116, 196, 118),
+    RGBColor(35, 139, 69),
+    RGBColor(161, 217, 155),
+];
+/// On a CPU, which one unknown.
 const ON_CPU: RGBColor = RGBColor(44, 160, 44);
 const RUNNABLE: RGBColor = RGBColor(255, 127, 14);
 const ALIVE: RGBColor = RGBColor(226, 226, 226);
@@ -50,6 +58,14 @@ pub fn color(kind: WaitKind) -> RGBColor {
         WaitKind::Join => RGBColor(148, 103, 189),
         WaitKind::Child => RGBColor(140, 86, 75),
         WaitKind::Io => RGBColor(188, 189, 34),
+    }
+}
+
+/// The colour of time on CPU `cpu`.
+fn on_cpu(cpu: Option<u32>) -> RGBColor {
+    match cpu {
+        Some(cpu) => CPU_SHADES[cpu as usize % CPU_SHADES.len()],
+        None => ON_CPU,
     }
 }
 
@@ -90,7 +106,8 @@ pub fn write(record: &Record, title: &str, cpus: usize, path: &Path) -> Result<(
         .fold(200.0, f64::max)
         .min(480.0) as u32
         + 16;
-    let height = TITLE + total.ceil() as u32 + AXIS + LEGEND + 12;
+    let legend_rows = legend_height(cpus);
+    let height = TITLE + total.ceil() as u32 + AXIS + legend_rows + 12;
     let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE)?;
     root.draw(&Text::new(
@@ -108,7 +125,7 @@ pub fn write(record: &Record, title: &str, cpus: usize, path: &Path) -> Result<(
 
     let seconds = |t: Micros| (t - record.start) as f64 / 1e6;
     let span = seconds(record.end).max(1e-3);
-    let (chart_area, legend_area) = root.split_vertically(height - LEGEND);
+    let (chart_area, legend_area) = root.split_vertically(height - legend_rows);
     // Enough decimals that neighbouring labels (about span / 14 apart) differ.
     let decimals = (-(span / 14.0).log10()).ceil().clamp(0.0, 6.0) as usize;
     let mut chart = ChartBuilder::on(&chart_area)
@@ -266,7 +283,7 @@ fn draw_thread(
         if share.on_cpu > 0.0 {
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(s0, bar_bottom), (s1, on_top)],
-                ON_CPU.filled(),
+                on_cpu(share.cpu).filled(),
             )))?;
         }
         if share.runnable > 0.0 {
@@ -394,19 +411,43 @@ fn indent(process: &Process, thread: bool) -> i32 {
     8 + 14 * process.depth as i32 + if thread { 18 } else { 0 }
 }
 
-fn legend(area: &DrawingArea<SVGBackend<'_>, Shift>, cpus: f64) -> Result<()> {
-    let mut entries: Vec<(String, RGBColor)> = vec![
-        ("on a CPU (bar height: share of the time)".into(), ON_CPU),
-        ("runnable, waiting for a CPU".into(), RUNNABLE),
-    ];
+/// The legend's coloured entries: the CPUs, runnable, the waits, alive.
+fn legend_entries(cpus: usize) -> Vec<(String, RGBColor)> {
+    let mut entries: Vec<(String, RGBColor)> = (0..cpus.min(CPU_SHADES.len()))
+        .map(|cpu| {
+            let label = if cpu == 0 {
+                "on CPU 0 (bar height: share of the time)".to_string()
+            } else {
+                format!("on CPU {cpu}")
+            };
+            (label, on_cpu(Some(cpu as u32)))
+        })
+        .collect();
+    if cpus > CPU_SHADES.len() {
+        entries.push((format!("on CPUs {} …", CPU_SHADES.len()), CPU_SHADES[0]));
+    }
+    entries.push(("runnable, waiting for a CPU".into(), RUNNABLE));
     entries.extend(
         WaitKind::ALL
             .iter()
             .map(|k| (k.label().to_string(), color(*k))),
     );
     entries.push(("alive, not sampled or in an untraced call".into(), ALIVE));
+    entries
+}
+
+/// The legend's height for a machine with `cpus` CPUs.
+fn legend_height(cpus: usize) -> u32 {
+    let rows = legend_entries(cpus).len().div_ceil(LEGEND_COLUMNS);
+    rows as u32 * 20 + 36
+}
+
+const LEGEND_COLUMNS: usize = 3;
+
+fn legend(area: &DrawingArea<SVGBackend<'_>, Shift>, cpus: f64) -> Result<()> {
+    let entries = legend_entries(cpus as usize);
     let font = ("sans-serif", 13).into_font().color(&BLACK);
-    let columns = 3;
+    let columns = LEGEND_COLUMNS as i32;
     let column_width = (WIDTH as i32 - 40) / columns;
     for (i, (label, color)) in entries.iter().enumerate() {
         let x = 20 + (i as i32 % columns) * column_width;
@@ -414,7 +455,7 @@ fn legend(area: &DrawingArea<SVGBackend<'_>, Shift>, cpus: f64) -> Result<()> {
         area.draw(&Rectangle::new([(x, y), (x + 22, y + 13)], color.filled()))?;
         area.draw(&Text::new(label.clone(), (x + 30, y), font.clone()))?;
     }
-    let y = 8 + 3 * 20;
+    let y = 8 + (entries.len().div_ceil(LEGEND_COLUMNS) as i32) * 20;
     area.draw(&Polygon::new(
         vec![(16, y + 1), (24, y + 1), (20, y + 8)],
         PRINT.filled(),

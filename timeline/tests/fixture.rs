@@ -122,6 +122,7 @@ fn schedstat_readings_become_shares_outside_the_waits() {
             tid: WAITER,
             on_cpu_ns,
             waiting_ns,
+            cpu: Some(1),
         }],
     };
     let samples = Samples {
@@ -136,6 +137,7 @@ fn schedstat_readings_become_shares_outside_the_waits() {
     let share = waiter.shares[0];
     assert!((share.on_cpu - 0.5).abs() < 0.01, "{share:?}");
     assert!((share.runnable - 0.5).abs() < 0.01, "{share:?}");
+    assert_eq!(share.cpu, Some(1), "the CPU it was last seen on");
     let cpus = &record.processes[0].cpus;
     assert_eq!(cpus.len(), 1);
     assert!((cpus[0].on_cpu - 0.055).abs() < 0.001, "{cpus:?}");

@@ -533,6 +533,30 @@ fn s11_2_the_pinned_threads_share_one_cpu() {
     let to = pinned.iter().map(|l| l.3).fold(0.0, f64::max);
     let used = recording.cpus_used(pid, from, to);
     assert!(used <= 1.1, "{used} CPUs while pinned to one");
+    // And each pinned thread ran on that CPU only.
+    for life in &pinned {
+        let cpu: u64 = life
+            .4
+            .as_deref()
+            .and_then(|set| set.trim_matches(['[', ']']).parse().ok())
+            .expect("one CPU number");
+        let ran_on: Vec<u64> = recording
+            .events
+            .iter()
+            .filter(|e| {
+                e["ph"] == "C"
+                    && e["name"].as_str().is_some_and(|n| {
+                        n.ends_with(": which CPU") && n.contains(&format!(" {}:", life.1))
+                    })
+            })
+            .filter_map(|e| e["args"]["cpu"].as_u64())
+            .collect();
+        assert!(
+            !ran_on.is_empty() && ran_on.iter().all(|&c| c == cpu),
+            "thread {} pinned to CPU {cpu} ran on {ran_on:?}",
+            life.1
+        );
+    }
     // The free ones run at the same time (whether they get two CPUs depends on the machine's
     // other load: the picture shows it, the test does not bet on it).
     let overlap = free
