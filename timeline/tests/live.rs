@@ -565,3 +565,36 @@ fn s11_2_the_pinned_threads_share_one_cpu() {
     assert!(overlap, "{free:?}");
     recording.assert_nothing_left();
 }
+
+#[test]
+fn the_recorder_ends_as_the_program_did() {
+    if let Some(why) = unavailable() {
+        eprintln!("SKIPPED: cannot record here: {why}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("timeline-live-{}-status", std::process::id()));
+    let record = |script: &str| {
+        harness::Spec::new(env!("CARGO_BIN_EXE_timeline"))
+            .args(["record", "--name", "sh", "--out"])
+            .arg(&dir)
+            .args(["--", "sh", "-c", script])
+            .run()
+    };
+    let exited = record("exit 7");
+    assert_eq!(
+        exited.status,
+        harness::Status::Exited(7),
+        "{}",
+        exited.report()
+    );
+    // Killed by SIGPIPE, as a program whose reader went away: the recorder too (141 in a shell).
+    let piped = record("kill -PIPE $$");
+    assert_eq!(
+        piped.status,
+        harness::Status::Signaled(13),
+        "{}",
+        piped.report()
+    );
+    assert!(dir.join("sh.svg").exists(), "the picture is written first");
+    let _ = std::fs::remove_dir_all(&dir);
+}
