@@ -276,10 +276,15 @@ fn in_terminal(target: &Path, example: &Example, scale: f64, args: &[OsString]) 
         .env(pace::ENV, scale.to_string())
         .status();
     match status {
-        Ok(status) => status
-            .code()
-            .and_then(|c| u8::try_from(c).ok())
-            .unwrap_or(1),
+        // Its exit code, or a shell's 128 + N for a death by signal N (SIGPIPE: 141).
+        Ok(status) => {
+            use std::os::unix::process::ExitStatusExt;
+            status
+                .code()
+                .or_else(|| status.signal().map(|n| 128 + n))
+                .and_then(|c| u8::try_from(c).ok())
+                .unwrap_or(1)
+        }
         Err(e) => {
             eprintln!("error: cannot run the recorder: {e}");
             1
