@@ -392,7 +392,7 @@ fn process_label(process: &Process) -> String {
     format!(
         "{}{} · {}",
         if process.depth > 0 { "└ " } else { "" },
-        process.label(),
+        one_line(&process.label()),
         process.origin
     )
 }
@@ -403,7 +403,11 @@ fn thread_label(process: &Process, thread: &Thread, cpus: usize) -> String {
         Some(set) if set.split_whitespace().count() < cpus => format!(" · CPUs {set}"),
         _ => String::new(),
     };
-    format!("{} {}{pinned}", thread.label(process.pid), thread.tid)
+    format!(
+        "{} {}{pinned}",
+        one_line(&thread.label(process.pid)),
+        thread.tid
+    )
 }
 
 /// Where a row's label starts: deeper processes further right, threads under their process.
@@ -472,11 +476,15 @@ fn legend(area: &DrawingArea<SVGBackend<'_>, Shift>, cpus: f64) -> Result<()> {
     Ok(())
 }
 
-/// The text of a print on one line: line ends as ⏎, trailing ones dropped.
+/// The text of a print on one line: line ends as ⏎, trailing ones dropped, tabs as spaces, other
+/// control characters (a terminal's colour codes: not allowed in SVG) left out.
 fn one_line(text: &str) -> String {
     text.trim_end_matches(['\n', '\r'])
         .replace('\n', " ⏎ ")
         .replace('\t', " ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
 }
 
 /// How wide `text` is in pixels at `size`: wide (CJK) characters count a full em, others about
@@ -550,5 +558,6 @@ mod tests {
     #[test]
     fn prints_become_one_line() {
         assert_eq!(one_line("a\nb\n"), "a ⏎ b");
+        assert_eq!(one_line("\u{1b}[31mred\u{1b}[0m\tx\r\n"), "[31mred[0m x");
     }
 }
