@@ -8,7 +8,12 @@
 //!
 //! A [`Lock`] travels to spawned children as the path of its file (it is serializable); a forked
 //! child has it already. A clone is one more handle to the same lock, for handing one lock to
-//! several processes. The process that created it removes the file when it drops the original.
+//! several processes. The process that created it removes the file when it drops the original
+//! — and, should it be killed first, its resource tracker does ([`pace::cleanup`]).
+//!
+//! So the file exists as long as the original: a child that opens the lock after the creator
+//! has dropped it (the end of `main`, before the children were joined) finds no file, and its
+//! `acquire` fails — which is why §9.4's parent joins its children.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -24,6 +29,9 @@ pub struct Lock {
     /// Only the creator removes the file; a copy in another process does not.
     #[serde(skip)]
     owner: Option<u32>,
+    /// The tracker's registration of the file, withdrawn after the creator removes it.
+    #[serde(skip, default = "pace::cleanup::Registration::none")]
+    _tracked: pace::cleanup::Registration,
 }
 
 /// Holds the lock until dropped (the end of a `with lock:` block).
@@ -35,16 +43,24 @@ pub struct LockGuard {
 impl Lock {
     /// A new lock: a fresh file in the temporary directory.
     pub fn new() -> Result<Self> {
+        let dir = std::env::temp_dir();
         let file = tempfile::Builder::new()
             .prefix("examples-lock-")
-            .tempfile()
-            .context(|| "creating a lock file".to_string())?;
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                crate::Error::io(
+                    format!("creating a lock file in {}", dir.display()),
+                    std::io::Error::from(e.kind()),
+                )
+            })?;
         let (_, path) = file
             .keep()
             .map_err(|e| crate::Error::io("keeping the lock file", e.error))?;
+        let tracked = pace::cleanup::register(pace::cleanup::Resource::File(path.clone()));
         Ok(Lock {
             path,
             owner: Some(std::process::id()),
+            _tracked: tracked,
         })
     }
 
@@ -73,6 +89,7 @@ impl Clone for Lock {
         Lock {
             path: self.path.clone(),
             owner: None,
+            _tracked: pace::cleanup::Registration::none(),
         }
     }
 }

@@ -32,8 +32,9 @@ use ipc_channel::ipc::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, Role, Spawned, describe_exit};
-use crate::process::{ChildRecord, Identity, state};
+use crate::launch::{self, Spawned, describe_exit};
+use crate::protocol::Role;
+use crate::state::{ChildRecord, Identity, state};
 use crate::target::{self, Job, Reply, Target, Wire};
 
 /// Why a future has no value.
@@ -334,16 +335,20 @@ impl Drop for Workers {
 }
 
 impl ProcessPoolExecutor {
-    /// Starts `max_workers` worker processes (spawned) and the threads that feed them.
+    /// Starts `max_workers` worker processes (spawned) and the threads that feed them. Zero
+    /// workers is an error, as Python's `ValueError`.
     pub fn new(max_workers: usize) -> Result<Self> {
         if !state().initialized {
             return Err(Error::NotInitialized);
+        }
+        if max_workers == 0 {
+            return Err(Error::Value("max_workers must be greater than 0"));
         }
         let mut set = IpcReceiverSet::new().context(|| "creating a receiver set".to_string())?;
         // From here on, every `?` drops `workers`, which stops and reaps those started so far.
         let mut workers = Workers(Vec::new());
         let mut sentinels = HashMap::new();
-        for n in 1..=max_workers.max(1) {
+        for n in 1..=max_workers {
             let identity = Identity {
                 name: format!("SpawnProcess-{n}"),
                 class: "SpawnProcess",

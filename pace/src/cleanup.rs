@@ -24,7 +24,9 @@
 //!   unwinds it. The handler is installed only where the signal still has its default action: a
 //!   program that handles a signal itself (a server that stops gracefully) keeps its handler and
 //!   unwinds, dropping its owners.
-//! - At a normal exit the tracker is told so, removes (and reports) anything left, and is reaped.
+//! - At a normal exit (an `atexit` handler, registered by [`init`](crate::init) so that it runs
+//!   after any registered later) the tracker is told so, removes (and reports) anything left,
+//!   and is reaped.
 //!
 //! Nothing here starts a thread: the handler does only async-signal-safe calls (`write`,
 //! `waitpid`, `raise`), and a program stays single-threaded, free to `fork`. A process that did
@@ -241,7 +243,13 @@ static OWNER: AtomicU32 = AtomicU32::new(0);
 static STARTING: Mutex<bool> = Mutex::new(false);
 
 pub(crate) fn enable() {
-    CAN_TRACK.store(true, Ordering::SeqCst);
+    if !CAN_TRACK.swap(true, Ordering::SeqCst) {
+        // Registered first, so that it runs last: after any end-of-program work registered
+        // later (joining children that may still use a tracked file). Does nothing without a
+        // tracker.
+        // SAFETY: `at_exit` is an `extern "C" fn()` that lives as long as the program.
+        unsafe { libc::atexit(at_exit) };
+    }
 }
 
 /// Writes `line` to the tracker, starting it if needed.
@@ -289,8 +297,6 @@ fn start() -> i32 {
             TRACKER_PID.store(pid, Ordering::SeqCst);
             TRACKER_FD.store(fd, Ordering::SeqCst);
             install_handlers();
-            // SAFETY: `at_exit` is an `extern "C" fn()` that lives as long as the program.
-            unsafe { libc::atexit(at_exit) };
             fd
         }
         Err(e) => {

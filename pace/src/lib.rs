@@ -42,6 +42,43 @@ pub fn init() {
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// What `main` returns when it fails: `fn main() -> Result<(), pace::Report>`.
+///
+/// Rust prints an error that `main` returns with `Debug`, which for most errors is a struct
+/// (`Custom { kind: NotFound, error: … }`). A `Report` prints as a sentence instead — the
+/// error, then each cause it does not already say:
+/// `Error: opening the lock file /tmp/x: No such file or directory (os error 2)`. Anything `?`
+/// turns into a `Box<dyn Error>` turns into a `Report`.
+pub struct Report(Box<dyn std::error::Error>);
+
+impl<E: Into<Box<dyn std::error::Error>>> From<E> for Report {
+    fn from(error: E) -> Self {
+        Report(error.into())
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            let said = error.to_string();
+            if !text.contains(&said) {
+                text.push_str(": ");
+                text.push_str(&said);
+            }
+            cause = error.source();
+        }
+        f.write_str(&text)
+    }
+}
+
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// The environment variable that holds the time scale.
 pub const ENV: &str = "EXAMPLES_TIME_SCALE";
 
@@ -137,6 +174,15 @@ mod tests {
             parse_scale("1e300").map_err(|e| e.to_string()),
             Err("1e300: not a time scale (a number from 0 to 1000)".to_string())
         );
+    }
+
+    #[test]
+    fn a_report_is_a_sentence_with_its_causes_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let report = Report::from(io);
+        assert_eq!(format!("{report:?}"), "no such file");
+        let report = Report::from("COUNT is a number, not \"x\"");
+        assert_eq!(format!("{report:?}"), "COUNT is a number, not \"x\"");
     }
 
     #[test]

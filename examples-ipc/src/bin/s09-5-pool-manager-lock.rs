@@ -25,7 +25,6 @@
 //! Run it: `cargo run -p examples-ipc --bin s09-5-pool-manager-lock` (about 10 s: the tasks take
 //! turns).
 
-use std::error::Error;
 use std::fs;
 
 use examples_ipc::{Manager, RLockProxy};
@@ -45,11 +44,11 @@ fn task(lock: RLockProxy) {
     fs::write("f1.txt", current_num.to_string()).expect("write f1.txt");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     // The workers are started from this directory, and start in it too: the tasks find f1.txt
     // by its bare name, as the snippet's do.
-    let dir = tempfile::tempdir()?;
+    let dir = pace::temp_dir()?;
     std::env::set_current_dir(dir.path())?;
     fs::write("f1.txt", "10")?;
 

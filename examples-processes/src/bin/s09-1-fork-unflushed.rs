@@ -19,7 +19,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-fork-unflushed`.
 
-use std::error::Error;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -44,9 +43,9 @@ fn task() {
     file.flush().expect("flushing x1.txt");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    let dir = tempfile::tempdir()?;
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
+    let dir = pace::temp_dir()?;
     std::env::set_current_dir(dir.path())?;
     println!("工作目录：{}", dir.path().display());
 
