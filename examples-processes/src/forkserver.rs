@@ -70,8 +70,7 @@ fn run(parent: String) -> Result<()> {
         while let Some(event) = events.next() {
             match event {
                 IpcSelectionResult::MessageReceived(id, message) if id == requests_id => {
-                    let request = match message
-                        .to::<ToForkServer>()
+                    let request = match crate::protocol::decode::<ToForkServer>(message)
                         .map_err(|e| Error::channel("fork server: reading a request", e))?
                     {
                         ToForkServer::Fork(request) => request,

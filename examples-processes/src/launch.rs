@@ -171,10 +171,10 @@ pub(crate) fn spawn_child<Args: Wire>(
     role: Role,
     args: Option<Args>,
 ) -> Result<Spawned> {
-    let (server, name) = one_shot_server("a spawned child")?;
+    let (server, name, tracked) = one_shot_server("a spawned child")?;
     let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
     let (sentinel, hello) =
-        accept_watched(server, &name, &record).inspect_err(|_| abandon(&record))?;
+        accept_watched(server, &name, tracked, &record).inspect_err(|_| abandon(&record))?;
     let channel =
         hand_over(hello, identity, role, args, record.pid).inspect_err(|_| abandon(&record))?;
     Ok(Spawned {
@@ -192,13 +192,14 @@ fn spawn_process<Args: Wire>(
     role: Role,
     args: Args,
 ) -> Result<Arc<ChildRecord>> {
-    let (server, name) = one_shot_server("a spawned child")?;
+    let (server, name, tracked) = one_shot_server("a spawned child")?;
     let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
     let child = Arc::clone(&record);
     let handing = thread::Builder::new()
         .name("hand-over".into())
         .spawn(move || {
-            let handed = accept_watched(server, &name, &child).and_then(|(_sentinel, hello)| {
+            let accepted = accept_watched(server, &name, tracked, &child);
+            let handed = accepted.and_then(|(_sentinel, hello)| {
                 hand_over(hello, identity, role, Some(args), child.pid).map(drop)
             });
             if handed.is_err() {
@@ -223,12 +224,21 @@ fn spawn_process<Args: Wire>(
 }
 
 /// A one-shot server for `whom` to connect to, in a temporary directory checked first:
-/// ipc-channel panics on one it cannot use.
-fn one_shot_server(whom: &str) -> Result<(IpcOneShotServer<Hello>, String)> {
+/// ipc-channel panics on one it cannot use. Its directory is registered with the resource
+/// tracker at once, so that a program killed before the child connects leaves nothing in
+/// /tmp; the registration goes with the server into [`accept_watched`].
+fn one_shot_server(
+    whom: &str,
+) -> Result<(IpcOneShotServer<Hello>, String, pace::cleanup::Registration)> {
     check_temp_dir()?;
     let (server, name) = IpcOneShotServer::<Hello>::new()
         .context(|| format!("creating the channel {whom} connects to"))?;
-    Ok((server, name))
+    let tracked = std::path::Path::new(&name)
+        .parent()
+        .map_or_else(pace::cleanup::Registration::none, |dir| {
+            pace::cleanup::register(pace::cleanup::Resource::Dir(dir.to_path_buf()))
+        });
+    Ok((server, name, tracked))
 }
 
 /// Is the temporary directory one ipc-channel can put its sockets in? Its socket path must be
@@ -250,10 +260,8 @@ fn check_temp_dir() -> Result<()> {
     if text.len() + "/.tmpXXXXXX/socket".len() >= 108 {
         return Err(fail(format!("its path is {} bytes long", text.len())));
     }
-    tempfile::Builder::new()
-        .prefix("examples-probe-")
-        .tempdir_in(&dir)
-        .map_err(|e| fail(io::Error::from(e.kind()).to_string()))?;
+    // A tracked directory: a kill during the probe leaves nothing either.
+    drop(pace::temp_dir().map_err(|e| fail(io::Error::from(e.kind()).to_string()))?);
     let _ = CHECKED.set(());
     Ok(())
 }
@@ -373,14 +381,14 @@ fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
     if let Some(server) = &state().forkserver {
         return Ok(server.requests.clone());
     }
-    let (server, name) = one_shot_server("the fork server")?;
+    let (server, name, tracked) = one_shot_server("the fork server")?;
     let record = ChildRecord::direct(run_executable("forkserver", &name).map_err(|e| match e {
         Error::Io { context, source } => {
             Error::io(format!("starting the fork server: {context}"), source)
         }
         other => other,
     })?);
-    let requests = match accept_watched(server, &name, &record) {
+    let requests = match accept_watched(server, &name, tracked, &record) {
         Ok((_sentinel, Hello::ForkServer { requests })) => Ok(requests),
         Ok(_) => Err(Error::channel(
             "starting the fork server",
@@ -451,19 +459,16 @@ fn send_job<Args: Wire>(
 /// Accepts the connection of child `record` on `server`, unless the child dies (or does not
 /// connect within [`CONNECT_TIMEOUT`]) first: then it is killed if still running, and the
 /// result is [`Error::ChildLost`]. The caller reaps it.
+///
+/// `tracked`, the registration of the server's directory, is withdrawn once the server is gone.
 pub(crate) fn accept_watched(
     server: IpcOneShotServer<Hello>,
     name: &str,
+    tracked: pace::cleanup::Registration,
     record: &ChildRecord,
 ) -> Result<(IpcReceiver<Hello>, Hello)> {
     let pid = record.pid;
-    // Should this process be killed while the server waits, its directory is removed all
-    // the same.
-    let _tracked = std::path::Path::new(name)
-        .parent()
-        .map_or_else(pace::cleanup::Registration::none, |dir| {
-            pace::cleanup::register(pace::cleanup::Resource::Dir(dir.to_path_buf()))
-        });
+    let _tracked = tracked;
     let (done, accepted) = mpsc::channel();
     let acceptor = thread::Builder::new()
         .name("accept".into())

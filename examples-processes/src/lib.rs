@@ -80,6 +80,7 @@ pub use process::{
     CurrentProcess, MainGuard, Process, START_METHOD_ENV, active_children, cpu_count,
     current_process, get_start_method, init, set_start_method,
 };
+pub use protocol::decode;
 pub use state::StartMethod;
 pub use target::{Callable, Target, Wire};
 

@@ -23,15 +23,45 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Context, Result};
 
 /// A lock shared by processes (`multiprocessing.Lock()`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct Lock {
     path: PathBuf,
     /// Only the creator removes the file; a copy in another process does not.
     #[serde(skip)]
     owner: Option<u32>,
     /// The tracker's registration of the file, withdrawn after the creator removes it.
-    #[serde(skip, default = "pace::cleanup::Registration::none")]
+    #[serde(skip)]
     _tracked: pace::cleanup::Registration,
+}
+
+/// The prefix of every lock file's name.
+const PREFIX: &str = "examples-lock-";
+
+/// A lock from another process: its path is checked — an absolute path to a file named as this
+/// module names lock files — so that a crafted message cannot make `acquire` open any file.
+impl<'de> Deserialize<'de> for Lock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            path: PathBuf,
+        }
+        let Wire { path } = Wire::deserialize(deserializer)?;
+        let named = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with(PREFIX));
+        if !path.is_absolute() || !named {
+            return Err(serde::de::Error::custom(format!(
+                "{} is not a lock file of this library",
+                path.display()
+            )));
+        }
+        Ok(Lock {
+            path,
+            owner: None,
+            _tracked: pace::cleanup::Registration::none(),
+        })
+    }
 }
 
 /// Holds the lock until dropped (the end of a `with lock:` block).
@@ -43,20 +73,8 @@ pub struct LockGuard {
 impl Lock {
     /// A new lock: a fresh file in the temporary directory.
     pub fn new() -> Result<Self> {
-        let dir = std::env::temp_dir();
-        let file = tempfile::Builder::new()
-            .prefix("examples-lock-")
-            .tempfile_in(&dir)
-            .map_err(|e| {
-                crate::Error::io(
-                    format!("creating a lock file in {}", dir.display()),
-                    std::io::Error::from(e.kind()),
-                )
-            })?;
-        let (_, path) = file
-            .keep()
-            .map_err(|e| crate::Error::io("keeping the lock file", e.error))?;
-        let tracked = pace::cleanup::register(pace::cleanup::Resource::File(path.clone()));
+        let (path, tracked) = pace::cleanup::temp_file(PREFIX)
+            .map_err(|e| crate::Error::io("creating a lock file", e))?;
         Ok(Lock {
             path,
             owner: Some(std::process::id()),

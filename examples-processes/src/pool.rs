@@ -270,8 +270,7 @@ impl<Args: Wire, R: Wire> Queued for Task<Args, R> {
             result: reply_rx.to_opaque(),
             complete: Box::new(move |message| {
                 let result = message.and_then(|message| {
-                    message
-                        .to::<Reply<R>>()
+                    crate::protocol::decode::<Reply<R>>(message)
                         .map_err(|e| PoolError::Channel(format!("reading a task's result: {e}")))?
                         .map_err(PoolError::Panicked)
                 });

@@ -185,19 +185,19 @@ fn absolute(path: PathBuf) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
-/// A temporary directory (`$TMPDIR/examples-XXXXXX`), removed when dropped — and by the
-/// tracker if the program is killed first.
+/// A temporary directory (`$TMPDIR/examples-…`), removed when dropped — and by the tracker if
+/// the program is killed first.
 #[derive(Debug)]
 pub struct TempDir {
-    dir: tempfile::TempDir,
-    // Dropped after `dir`: withdrawn once the directory is gone.
+    path: PathBuf,
+    // Dropped after the directory is removed (in `drop`): withdrawn once it is gone.
     _registration: Registration,
 }
 
 impl TempDir {
     /// Its path.
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.path
     }
 }
 
@@ -207,26 +207,62 @@ impl AsRef<Path> for TempDir {
     }
 }
 
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
 /// Creates a temporary directory, tracked: see [`TempDir`]. An error names the directory it
 /// could not be created in.
 pub fn temp_dir() -> io::Result<TempDir> {
-    let dir = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempdir()
-        .map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot create a temporary directory in {}: {e}",
-                    std::env::temp_dir().display()
-                ),
-            )
-        })?;
-    let registration = register(Resource::Dir(dir.path().to_path_buf()));
+    let (path, registration) =
+        create(TEMP_PREFIX, Resource::Dir, |path| std::fs::create_dir(path))?;
     Ok(TempDir {
-        dir,
+        path,
         _registration: registration,
     })
+}
+
+/// Creates an empty file `$TMPDIR/<prefix>…`, tracked: the caller removes it, then drops the
+/// registration. An error names the directory it could not be created in.
+pub fn temp_file(prefix: &str) -> io::Result<(PathBuf, Registration)> {
+    create(prefix, Resource::File, |path| {
+        std::fs::File::create_new(path).map(drop)
+    })
+}
+
+/// Creates something under a fresh name in the temporary directory — registered *before* it is
+/// created, so that no moment exists at which a kill would leave it untracked. (Registering a
+/// name that is then not created costs nothing: the tracker finds nothing to remove.)
+fn create(
+    prefix: &str,
+    resource: impl Fn(PathBuf) -> Resource,
+    make: impl Fn(&Path) -> io::Result<()>,
+) -> io::Result<(PathBuf, Registration)> {
+    use std::sync::atomic::AtomicU64;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir();
+    let mut last = None;
+    for _ in 0..100 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.subsec_nanos());
+        let path = dir.join(format!("{prefix}{}-{n}-{nanos:x}", std::process::id()));
+        let registration = register(resource(path.clone()));
+        match make(&path) {
+            Ok(()) => return Ok((path, registration)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("cannot create {prefix}… in {}: {e}", dir.display()),
+                ));
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no free name")))
 }
 
 // ── The program's side ──────────────────────────────────────────────────────────────────────
