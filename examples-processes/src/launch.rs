@@ -129,7 +129,7 @@ fn fork_child<Args: Wire, R: Wire>(
             drop(state);
             drop(stderr);
             drop(stdout);
-            Ok(Arc::new(ChildRecord::direct(child)))
+            Ok(state::recorded(ChildRecord::direct(child)))
         }
         ForkResult::Child => {
             die_with_parent(parent);
@@ -172,7 +172,7 @@ pub(crate) fn spawn_child<Args: Wire>(
     args: Option<Args>,
 ) -> Result<Spawned> {
     let (server, name, tracked) = one_shot_server("a spawned child")?;
-    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let record = state::recorded(ChildRecord::direct(run_executable("spawn", &name)?));
     let (sentinel, hello) =
         accept_watched(server, &name, tracked, &record).inspect_err(|_| abandon(&record))?;
     let channel =
@@ -193,7 +193,7 @@ fn spawn_process<Args: Wire>(
     args: Args,
 ) -> Result<Arc<ChildRecord>> {
     let (server, name, tracked) = one_shot_server("a spawned child")?;
-    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let record = state::recorded(ChildRecord::direct(run_executable("spawn", &name)?));
     let child = Arc::clone(&record);
     let handing = thread::Builder::new()
         .name("hand-over".into())
@@ -369,7 +369,7 @@ fn serve_child<Args: Wire, R: Wire>(
         }
         Err(e) => return Err(Error::channel(context(), crate::error::ipc(&e))),
     };
-    Ok(Arc::new(ChildRecord::served(pid, events)))
+    Ok(state::recorded(ChildRecord::served(pid, events)))
 }
 
 /// The fork server's request channel, starting the server on first use. Starting it takes the

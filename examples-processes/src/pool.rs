@@ -581,7 +581,13 @@ impl Dispatcher {
     fn died(&mut self, worker: usize) -> String {
         let record = Arc::clone(&self.workers.0[worker].record);
         // Its channels closed because it is exiting: reaping it takes no longer than that.
-        let how = record.wait().map_or_else(|e| e.to_string(), describe_exit);
+        let exit = record.wait();
+        if matches!(exit, Ok(code) if code == -libc::SIGPIPE) && pace::output::stdout_is_closed() {
+            // It printed into the pipe we share, whose reader is gone (`| head`): the program
+            // ends as one that meets the closed pipe itself, not with a broken pool.
+            pace::output::end_as_by_sigpipe();
+        }
+        let how = exit.map_or_else(|e| e.to_string(), describe_exit);
         self.workers.0[worker].jobs = None;
         format!(
             "a process in the process pool was terminated abruptly while the future was running \

@@ -54,6 +54,8 @@ pub fn cpu_count() -> usize {
 #[must_use = "keep the guard until the end of main: dropping it joins the children"]
 pub fn init() -> MainGuard {
     pace::init();
+    // Ending on a closed pipe (`| head`): the children go first.
+    pace::output::before_ending(state::stop_children_now);
     launch::prime_ipc_channel();
     become_role_if_asked();
     if let Ok(text) = std::env::var(START_METHOD_ENV) {

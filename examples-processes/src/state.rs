@@ -2,7 +2,7 @@
 //! until it has been joined — how it is waited for, polled and killed.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -76,6 +76,9 @@ pub(crate) struct State {
     pub(crate) current: Option<Identity>,
     pub(crate) counter: u32,
     pub(crate) children: Vec<Arc<ChildRecord>>,
+    /// Every child started, joined or not, pool workers included: what must be stopped if the
+    /// program ends abruptly (see [`stop_children_now`]).
+    pub(crate) all: Vec<Weak<ChildRecord>>,
     pub(crate) forkserver: Option<ForkServer>,
     /// Channels held open until this process exits: their closing tells our parent (or the fork
     /// server) that we are gone.
@@ -102,6 +105,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     current: None,
     counter: 0,
     children: Vec::new(),
+    all: Vec::new(),
     forkserver: None,
     sentinels: Vec::new(),
 });
@@ -123,6 +127,45 @@ impl State {
         for sibling in self.children.drain(..) {
             std::mem::forget(sibling);
         }
+        for sibling in self.all.drain(..) {
+            std::mem::forget(sibling);
+        }
+        if let Some(server) = self.forkserver.take() {
+            std::mem::forget(server);
+        }
+    }
+}
+
+/// Records a new child in the list of every child (`all`), and returns it.
+pub(crate) fn recorded(record: ChildRecord) -> Arc<ChildRecord> {
+    let record = Arc::new(record);
+    let mut state = state();
+    state.all.retain(|c| c.strong_count() > 0);
+    state.all.push(Arc::downgrade(&record));
+    record
+}
+
+/// Kills every child still running — the fork server's children too — and reaps them, then
+/// stops the fork server: the program is ending at once (its output's reader is gone), and
+/// none of its children may stay behind, not even for the moment the parent-death signal
+/// takes. Does nothing if another thread holds the layer's state.
+pub(crate) fn stop_children_now() {
+    let Ok(mut state) = STATE.try_lock() else {
+        return;
+    };
+    let records: Vec<Arc<ChildRecord>> = state.all.iter().filter_map(Weak::upgrade).collect();
+    let server = state.forkserver.take();
+    drop(state);
+    for record in &records {
+        let _ = record.kill();
+    }
+    for record in &records {
+        let _ = record.wait_exit();
+    }
+    if let Some(ForkServer { pid, requests }) = server {
+        let _ = requests.send(ToForkServer::Stop);
+        drop(requests);
+        let _ = wait_for_exit(pid);
     }
 }
 

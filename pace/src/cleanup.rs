@@ -19,8 +19,8 @@
 //!   ended, however — the tracker removes what is still registered and prints one line per name
 //!   on stderr: a leak, which the program should have prevented.
 //! - **SIGINT and SIGTERM** (Ctrl-C, `kill`): once something is registered, a handler tells the
-//!   tracker to remove everything now, waits for it, and ends the program as the signal would
-//!   (status 130 or 143 in the shell) — what a Python program does when `KeyboardInterrupt`
+//!   tracker to remove everything now, waits until it says it has, and ends the program as the
+//!   signal would (status 130 or 143 in the shell) — what a Python program does when `KeyboardInterrupt`
 //!   unwinds it. The handler is installed only where the signal still has its default action: a
 //!   program that handles a signal itself (a server that stops gracefully) keeps its handler and
 //!   unwinds, dropping its owners.
@@ -29,7 +29,7 @@
 //!   and is reaped.
 //!
 //! Nothing here starts a thread: the handler does only async-signal-safe calls (`write`,
-//! `waitpid`, `raise`), and a program stays single-threaded, free to `fork`. A process that did
+//! `read`, `raise`), and a program stays single-threaded, free to `fork`. A process that did
 //! not call [`init`](crate::init) (a unit test) starts no tracker: its registrations do nothing.
 //!
 //! A tracker left without a parent (its program was killed) is re-parented; a test harness that
@@ -40,7 +40,7 @@ use std::io::{self, BufRead, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -273,6 +273,8 @@ static CAN_TRACK: AtomicBool = AtomicBool::new(false);
 static TRACKER_FD: AtomicI32 = AtomicI32::new(-1);
 /// The tracker's pid, or 0.
 static TRACKER_PID: AtomicI32 = AtomicI32::new(0);
+/// The read end of the pipe on which the tracker says it has removed everything, or −1.
+static ACK_FD: AtomicI32 = AtomicI32::new(-1);
 /// The process that started the tracker: the only one that ends it.
 static OWNER: AtomicU32 = AtomicU32::new(0);
 /// Serializes starting the tracker.
@@ -328,9 +330,10 @@ fn start() -> i32 {
     }
     *tried = true;
     match spawn_tracker() {
-        Ok((fd, pid)) => {
+        Ok((fd, ack, pid)) => {
             OWNER.store(std::process::id(), Ordering::SeqCst);
             TRACKER_PID.store(pid, Ordering::SeqCst);
+            ACK_FD.store(ack, Ordering::SeqCst);
             TRACKER_FD.store(fd, Ordering::SeqCst);
             install_handlers();
             fd
@@ -345,27 +348,51 @@ fn start() -> i32 {
     }
 }
 
-fn spawn_tracker() -> io::Result<(i32, i32)> {
+fn spawn_tracker() -> io::Result<(i32, i32, i32)> {
     use std::os::fd::IntoRawFd;
     let (reader, writer) = io::pipe()?;
+    let (ack_reader, ack_writer) = io::pipe()?;
     let child = Command::new("/proc/self/exe")
         .arg0(TRACKER_NAME)
         .env(ROLE, std::process::id().to_string())
         .stdin(reader)
-        .stdout(Stdio::null())
+        .stdout(ack_writer)
         .current_dir("/")
         // Out of the program's process group: Ctrl-C and a kill of the group leave it running.
         .process_group(0)
         .spawn()?;
     let pid = i32::try_from(child.id()).map_err(io::Error::other)?;
-    // Reaped by `at_exit` or the signal handler through its pid, not through `child`.
+    // Reaped by `at_exit` through its pid (not through `child`), or, if the program ends
+    // otherwise, by whoever adopts it.
     drop(child);
-    Ok((writer.into_raw_fd(), pid))
+    Ok((writer.into_raw_fd(), ack_reader.into_raw_fd(), pid))
 }
 
-/// Tells the tracker to finish (`message`: `E` at a normal end, `Q` on a signal) and waits for
-/// it. Async-signal-safe; only in the process that started it.
-fn finish(message: &[u8]) {
+/// Has the tracker remove everything registered so far, quietly, and waits until it has: the
+/// program is ending on a signal or a closed pipe. The tracker stays until the program is gone
+/// (a registration another thread makes meanwhile is removed then). Async-signal-safe; only in
+/// the process that started the tracker.
+fn clean_now() {
+    // SAFETY: `getpid` has no preconditions.
+    let me = unsafe { libc::getpid() };
+    let fd = TRACKER_FD.load(Ordering::SeqCst);
+    let ack = ACK_FD.swap(-1, Ordering::SeqCst);
+    if me.unsigned_abs() != OWNER.load(Ordering::SeqCst) || fd < 0 || ack < 0 {
+        return;
+    }
+    write_all(fd, b"Q\n");
+    let mut byte = 0u8;
+    loop {
+        // SAFETY: reads at most one byte into `byte`, which lives on this frame.
+        let n = unsafe { libc::read(ack, (&mut byte as *mut u8).cast(), 1) };
+        if n >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            break;
+        }
+    }
+}
+
+/// Tells the tracker that the program ends normally, and waits for it to finish.
+fn finish() {
     // SAFETY: `getpid` has no preconditions.
     let me = unsafe { libc::getpid() };
     if me.unsigned_abs() != OWNER.load(Ordering::SeqCst) {
@@ -375,7 +402,7 @@ fn finish(message: &[u8]) {
     if fd < 0 {
         return;
     }
-    write_all(fd, message);
+    write_all(fd, b"E\n");
     // SAFETY: `fd` is the tracker pipe's write end, which nothing else closes (swapped out
     // above, so this runs once).
     unsafe { libc::close(fd) };
@@ -389,15 +416,21 @@ fn finish(message: &[u8]) {
     }
 }
 
+/// Removes everything registered now, quietly: the program is ending on a closed pipe, as on a
+/// signal.
+pub(crate) fn end_quietly() {
+    clean_now();
+}
+
 extern "C" fn at_exit() {
     let _ = io::stdout().flush();
-    finish(b"E\n");
+    finish();
 }
 
 /// SIGINT and SIGTERM: everything registered is removed, then the program ends as the signal
 /// would have ended it.
 extern "C" fn on_signal(signal: libc::c_int) {
-    finish(b"Q\n");
+    clean_now();
     // SAFETY: all async-signal-safe: restore the default action, unblock the signal (it is
     // blocked while its handler runs) and raise it, which ends the process; `_exit` should it
     // somehow return. The set lives on this stack frame and is initialized before use.
@@ -454,7 +487,7 @@ pub(crate) fn become_tracker_if_asked() {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
     }
-    let code = match track(io::stdin().lock(), &owner) {
+    let code = match track(io::stdin().lock(), io::stdout(), &owner) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("resource tracker of process {owner}: {e}");
@@ -472,8 +505,10 @@ fn name_this_process(name: &str) {
     }
 }
 
-/// The tracker's loop: keep the registrations; at the end, remove what is left.
-fn track(input: impl BufRead, owner: &str) -> io::Result<()> {
+/// The tracker's loop: keep the registrations; at the end, remove what is left. `Q`: remove
+/// everything now, quietly, say so on `ack`, and from then on remove quietly. `E`: the program
+/// ends normally; what is left is a leak, reported.
+fn track(input: impl BufRead, mut ack: impl Write, owner: &str) -> io::Result<()> {
     let mut registered: Vec<Resource> = Vec::new();
     let mut quietly = false;
     for line in input.split(b'\n') {
@@ -481,7 +516,10 @@ fn track(input: impl BufRead, owner: &str) -> io::Result<()> {
         match line.as_slice() {
             b"Q" => {
                 quietly = true;
-                break;
+                for resource in registered.drain(..).rev() {
+                    resource.remove();
+                }
+                let _ = ack.write_all(b"Q").and_then(|()| ack.flush());
             }
             b"E" => break,
             _ => match Resource::parse(&line) {
@@ -548,7 +586,7 @@ mod tests {
             input.extend(resource.line(sign).expect("a line"));
         }
         input.extend(b"garbage\n+Q\n");
-        track(&input[..], "1").expect("track");
+        track(&input[..], io::sink(), "1").expect("track");
         assert!(kept.exists(), "withdrawn: left alone");
         assert!(!leaked.exists() && !inner.exists(), "removed at the end");
     }

@@ -30,6 +30,7 @@ pub use cleanup::{TempDir, temp_dir};
 /// - A print into a closed stdout or stderr then ends the program quietly, as SIGPIPE ends a
 ///   Unix tool ([`output::init`]).
 /// - Resources registered from then on are removed however the program ends ([`cleanup`]).
+/// - The time scale is read: a value that is refused is said now, in one line.
 ///
 /// It starts no thread and changes no signal's handling: a program that registers nothing is
 /// left as it was. Calling it again does nothing more.
@@ -37,6 +38,8 @@ pub fn init() {
     cleanup::become_tracker_if_asked();
     output::init();
     cleanup::enable();
+    // Read now, so that a time scale that is refused is said at the start, once.
+    scale();
 }
 
 use std::sync::OnceLock;

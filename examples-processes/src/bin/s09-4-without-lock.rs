@@ -53,13 +53,13 @@ fn main() -> Result<(), pace::Report> {
     }
     drop(have_read);
     for _ in 0..10 {
-        // One more has read. (Bounded: one that died first must not leave us waiting.)
+        // One more has read. (A process that died first must not leave us waiting.)
         if heard.try_recv_timeout(Duration::from_secs(30)).is_err() {
-            return Err("a process did not say it had read f1.txt".into());
+            break;
         }
     }
     for go in gos {
-        go.send(())?;
+        let _ = go.send(()); // to a process that died, nothing
     }
     for item in &mut process_list {
         item.join()?;
