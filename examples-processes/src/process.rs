@@ -175,7 +175,7 @@ pub fn active_children() -> Vec<u32> {
 ///     println!("{arg}");
 /// }
 /// # fn main() -> examples_processes::Result<()> {
-/// let _main = examples_processes::init();
+/// let _main = examples_processes::init(); // if __name__ == '__main__':
 /// let mut p = Process::new(target!(task), ("xxx".to_string(),)).name("哈哈哈哈");
 /// p.start()?;
 /// p.join()?;

@@ -82,6 +82,25 @@ impl std::fmt::Debug for Report {
     }
 }
 
+/// `.expect(…)` that says the error as a sentence: `lock.acquire().or_fail("taking the lock")`
+/// panics with `taking the lock: opening the lock file …: No such file or directory (os error
+/// 2)`, where `expect` would print the error's `Debug` struct. For a process's target, where a
+/// failure ends the process as an exception ends a Python one.
+pub trait OrFail<T> {
+    /// The value, or a panic whose message is `what: <the error>`.
+    fn or_fail(self, what: &str) -> T;
+}
+
+impl<T, E: std::fmt::Display> OrFail<T> for Result<T, E> {
+    #[track_caller]
+    fn or_fail(self, what: &str) -> T {
+        match self {
+            Ok(value) => value,
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}
+
 /// The environment variable that holds the time scale.
 pub const ENV: &str = "EXAMPLES_TIME_SCALE";
 

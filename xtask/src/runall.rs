@@ -5,6 +5,8 @@
 //! one at a time. Each runs through [`harness`]: its own process group, its own timeout, its
 //! output kept together and printed under a heading when it ends, anything it leaves running
 //! reported as a failure. Ctrl-C kills every running example's process group and stops the run.
+//! The examples get a temporary directory of the run's own as `TMPDIR`: anything they leave in
+//! it is reported, as is anything new in /dev/shm.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -25,6 +27,10 @@ const GRACE: Duration = Duration::from_secs(30);
 
 /// Set by Ctrl-C (SIGINT) or SIGTERM.
 static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// The temporary directory the examples get as `TMPDIR`: one of this run's own, so that what
+/// they leave in it is theirs, whatever else the machine does meanwhile.
+static EXAMPLES_TMPDIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 /// What the reader asked for.
 #[derive(Debug, Clone)]
@@ -86,6 +92,8 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
 
     let shm_before = shm_entries();
     let tree_before = tree_status();
+    let tmp = pace::temp_dir()?;
+    let _ = EXAMPLES_TMPDIR.set(tmp.path().to_path_buf());
     let (together, alone): (Vec<&Example>, Vec<&Example>) =
         chosen.iter().copied().partition(|e| !e.alone);
     println!(
@@ -128,6 +136,13 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
     }
 
     let mut problems = Vec::new();
+    let tmp_left = entries(tmp.path());
+    if !tmp_left.is_empty() {
+        problems.push(format!(
+            "left in the temporary directory ($TMPDIR): {}",
+            tmp_left.join(", ")
+        ));
+    }
     let shm_left: Vec<String> = shm_entries().difference(&shm_before).cloned().collect();
     if !shm_left.is_empty() {
         problems.push(format!("left in /dev/shm: {}", shm_left.join(", ")));
@@ -192,10 +207,25 @@ pub fn run_one_within(
 type Parts = (bool, String, String);
 
 fn spec(target: &Path, name: &str, scale: f64, timeout: Duration) -> Spec {
-    Spec::new(bin(target, name))
+    let spec = Spec::new(bin(target, name))
         .env(pace::ENV, scale.to_string())
         .merge_output(true)
-        .timeout(timeout)
+        .timeout(timeout);
+    match EXAMPLES_TMPDIR.get() {
+        Some(tmp) => spec.env("TMPDIR", tmp),
+        None => spec,
+    }
+}
+
+/// The names in `dir`.
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn bin(target: &Path, name: &str) -> PathBuf {

@@ -20,13 +20,14 @@
 
 use examples_ipc::{DictProxy, ListProxy, Manager, PyValue};
 use examples_processes::{Process, target};
+use pace::OrFail;
 
 fn f(d: DictProxy, l: ListProxy) {
     // A failed request panics here: in a child, that is Python's uncaught exception (exit code 1).
-    d.set(1, "1").expect("d[1] = '1'");
-    d.set("2", 2).expect("d['2'] = 2");
-    d.set(0.25, PyValue::None).expect("d[0.25] = None");
-    l.append(666).expect("l.append(666)");
+    d.set(1, "1").or_fail("d[1] = '1'");
+    d.set("2", 2).or_fail("d['2'] = 2");
+    d.set(0.25, PyValue::None).or_fail("d[0.25] = None");
+    l.append(666).or_fail("l.append(666)");
 }
 
 fn main() -> Result<(), pace::Report> {

@@ -19,13 +19,14 @@
 
 use examples_ipc::{Connection, PyValue, pipe};
 use examples_processes::{Process, target};
+use pace::OrFail;
 
 fn task(conn: Connection<PyValue>) {
     pace::sleep(1.0);
     conn.send(vec![111, 22, 33, 44])
-        .expect("the parent holds its end");
+        .or_fail("the parent holds its end");
     // Waits here until the parent answers.
-    let data = conn.recv().expect("the parent answers");
+    let data = conn.recv().or_fail("the parent answers");
     println!("子进程接收: {data}");
     pace::sleep(2.0);
 }

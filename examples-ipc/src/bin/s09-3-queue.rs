@@ -17,10 +17,11 @@
 
 use examples_ipc::{Queue, QueueSender};
 use examples_processes::{Process, target};
+use pace::OrFail;
 
 fn task(q: QueueSender<i32>) {
     for i in 0..10 {
-        q.put(i).expect("the parent holds the queue");
+        q.put(i).or_fail("the parent holds the queue");
     }
 }
 

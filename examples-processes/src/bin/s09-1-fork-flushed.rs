@@ -14,6 +14,7 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-fork-flushed`.
 
+use pace::OrFail;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -34,8 +35,8 @@ fn file_object() -> MutexGuard<'static, BufWriter<File>> {
 fn task() {
     println!("{:?}", NAME.get().expect("main sets name"));
     let mut file = file_object();
-    writeln!(file, "alex").expect("writing x1.txt");
-    file.flush().expect("flushing x1.txt");
+    writeln!(file, "alex").or_fail("writing x1.txt");
+    file.flush().or_fail("flushing x1.txt");
 }
 
 fn main() -> Result<(), pace::Report> {

@@ -48,7 +48,9 @@ fn main() -> Result<(), pace::Report> {
     let mut p = Process::new(target!(task), ());
     p.start()?;
     p.join()?;
-    println!("spawn 的子进程结束了，退出码 {:?}", p.exitcode());
+    if let Some(code) = p.exitcode() {
+        println!("spawn 的子进程结束了，退出码 {code}");
+    }
 
     drop(release);
     let _ = helper.join();

@@ -23,22 +23,23 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-4-process-lock` (about 5 s).
 
+use pace::OrFail;
 use std::fs;
 
 use examples_processes::{Lock, Process, StartMethod, set_start_method, target};
 
 fn task(lock: Lock) {
     println!("开始");
-    let held = lock.acquire().expect("taking the lock");
+    let held = lock.acquire().or_fail("taking the lock");
     // Suppose the file holds one number: 10.
-    let text = fs::read_to_string("f1.txt").expect("reading f1.txt");
-    let mut current_num: i32 = text.trim().parse().expect("f1.txt holds a number");
+    let text = fs::read_to_string("f1.txt").or_fail("reading f1.txt");
+    let mut current_num: i32 = text.trim().parse().or_fail("f1.txt holds a number");
 
     println!("{} 排队抢票了", std::process::id());
     pace::sleep(0.5);
     current_num -= 1;
 
-    fs::write("f1.txt", current_num.to_string()).expect("writing f1.txt");
+    fs::write("f1.txt", current_num.to_string()).or_fail("writing f1.txt");
     drop(held); // lock.release()
 }
 

@@ -11,6 +11,7 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-4-without-lock`.
 
+use pace::OrFail;
 use std::fs;
 use std::time::Duration;
 
@@ -21,16 +22,16 @@ use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 /// writes.
 fn task(have_read: IpcSender<()>, go: IpcReceiver<()>) {
     println!("开始");
-    let text = fs::read_to_string("f1.txt").expect("reading f1.txt");
-    let mut current_num: i32 = text.trim().parse().expect("f1.txt holds a number");
+    let text = fs::read_to_string("f1.txt").or_fail("reading f1.txt");
+    let mut current_num: i32 = text.trim().parse().or_fail("f1.txt holds a number");
 
     println!("{} 排队抢票了", std::process::id());
-    have_read.send(()).expect("telling the parent");
-    go.recv().expect("waiting for the parent");
+    have_read.send(()).or_fail("telling the parent");
+    go.recv().or_fail("waiting for the parent");
     pace::sleep(0.5);
     current_num -= 1;
 
-    fs::write("f1.txt", current_num.to_string()).expect("writing f1.txt");
+    fs::write("f1.txt", current_num.to_string()).or_fail("writing f1.txt");
 }
 
 fn main() -> Result<(), pace::Report> {
