@@ -5,7 +5,7 @@
 //! (`Process::new(target!(task), (child_conn,))`) and keep the other. It cannot be copied —
 //! ipc-channel's receiving half cannot be — so unlike Python's, a connection object is never in
 //! two processes at once, which is also why, here, one end's `recv` learns it when the other end
-//! is gone: it returns [`Error::Disconnected`](crate::Error::Disconnected) instead of blocking forever.
+//! is gone: it returns [`Error::Disconnected`] instead of blocking forever.
 //!
 //! A **forked** child is a copy of its parent, so it also holds a copy of the parent's end —
 //! in Python too, where the child's `recv` then waits for ever once the parent is gone, because
@@ -144,7 +144,7 @@ impl<T: Wire> Connection<T> {
     }
 
     /// Waits for what the other end sends (`conn.recv()`);
-    /// [`Error::Disconnected`](crate::Error::Disconnected) once the other end is gone and
+    /// [`Error::Disconnected`] once the other end is gone and
     /// nothing is left to read.
     pub fn recv(&self) -> Result<T> {
         self.first_use();

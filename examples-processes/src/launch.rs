@@ -5,7 +5,7 @@
 //!
 //! **spawn** — the parent runs its own executable again with `ROLE` = `spawn` and `SERVER` =
 //! the name of an [`IpcOneShotServer`]. In that child, [`init`](crate::init) calls
-//! [`connect_back`], which connects and sends a `Hello` carrying a channel; over it the parent
+//! `connect_back`, which connects and sends a `Hello` carrying a channel; over it the parent
 //! sends a `Header` (which target, under what name, in which directory) and then the arguments,
 //! typed as the target wants them. The child runs the target and exits. For a `Process`, this
 //! hand-over runs on a thread of its own and `start()` returns at once, as Python's does (its

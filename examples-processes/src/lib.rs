@@ -8,9 +8,10 @@
 //!   `start`, `join`, `kill`, `pid`, `is_alive`, `exitcode`; [`current_process`] in the child
 //!   reports the name the parent gave it.
 //! - [`set_start_method`] with the three [`StartMethod`]s: **fork** (`nix::unistd::fork`: the
-//!   child is a copy of the parent; refused in a process with more than one thread), **spawn** (a fresh run of the same executable that receives
-//!   only its target's name and serialized arguments), **forkserver** (a single-threaded server
-//!   process forks each child on request). See [`launch`] and [`forkserver`].
+//!   child is a copy of the parent; refused in a process with more than one thread), **spawn**
+//!   (a fresh run of the same executable that receives only its target's name and serialized
+//!   arguments), **forkserver** (a single-threaded server process forks each child on request).
+//!   See [`launch`] and [`forkserver`].
 //! - [`ProcessPoolExecutor`] — `concurrent.futures.ProcessPoolExecutor`: spawned worker
 //!   processes; futures with `result()` and `add_done_callback`, the callbacks running in the
 //!   parent; a worker that dies breaks the pool with a clear error instead of a hang.
@@ -54,11 +55,11 @@
 //! | `target` | [`target!`]'s registry: how a fresh process finds a function by name |
 //! | `protocol` | the messages between a parent, its children and the fork server |
 //! | `state` | [`StartMethod`], the per-process state, a record per child: wait, poll, kill |
-//! | [`launch`] | the start methods: fork, spawn, asking the fork server; how a child begins and ends |
+//! | [`launch`] | the start methods: fork, spawn, the fork server; how a child begins and ends |
 //! | [`forkserver`] | the fork server's loop |
 //! | `pool` | [`ProcessPoolExecutor`]: workers, dispatcher, futures, callbacks |
 //! | `lock` | [`Lock`]: `flock` on a tracked file |
-//! | `process` | [`Process`], [`current_process`], [`init`]: the top, where a child becomes what it is for |
+//! | `process` | [`Process`], [`current_process`], [`init`]: the top, where a child starts its job |
 //! | [`floor`] | the bare OS cost of a process, for §2's comparison |
 #![deny(clippy::unwrap_used)]
 

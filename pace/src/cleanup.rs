@@ -20,8 +20,8 @@
 //!   on stderr: a leak, which the program should have prevented.
 //! - **SIGINT and SIGTERM** (Ctrl-C, `kill`): once something is registered, a handler tells the
 //!   tracker to remove everything now, waits until it says it has, and ends the program as the
-//!   signal would (status 130 or 143 in the shell) — what a Python program does when `KeyboardInterrupt`
-//!   unwinds it. The handler is installed only where the signal still has its default action: a
+//!   signal would (status 130 or 143 in the shell) — what a Python program does when
+//!   `KeyboardInterrupt` unwinds it. The handler is installed only where the signal still has its default action: a
 //!   program that handles a signal itself (a server that stops gracefully) keeps its handler and
 //!   unwinds, dropping its owners.
 //! - At a normal exit (an `atexit` handler, registered by [`init`](crate::init) so that it runs
