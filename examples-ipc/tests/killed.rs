@@ -1,7 +1,8 @@
 //! Killed programs leave nothing behind and no child outlives its parent: `s09-2-value` killed
 //! with SIGKILL, SIGTERM or SIGINT mid-run leaves no segment in /dev/shm and nothing in its
 //! temporary directory within 2 s (`s09-4-process-lock`: in examples-processes);
-//! `s09-3-pipe`'s child, under every start method, is gone within 3 s of its parent's SIGKILL.
+//! `s09-3-pipe`'s child, under every start method, and `s09-5-pool-manager-lock`'s pool workers
+//! and Manager server are gone within 3 s of their parent's SIGKILL.
 
 mod common;
 
@@ -184,4 +185,39 @@ fn s09_3_pipe_child_is_gone_within_3_s_of_its_parents_sigkill() {
             out.report()
         );
     }
+}
+
+/// Pool workers and the Manager's server die with the program that started them.
+#[test]
+fn pool_workers_and_the_manager_server_are_gone_within_3_s_of_their_parents_sigkill() {
+    let mut running = example(env!("CARGO_BIN_EXE_s09-5-pool-manager-lock"))
+        .env(pace::ENV, "0.2")
+        .spawn()
+        .expect("start it");
+    let pid = running.pid();
+    assert!(
+        running
+            .wait_for_line(Duration::from_secs(20), |l| l == "排队抢票了")
+            .is_some(),
+        "no task ran"
+    );
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    // The workers and the manager's server.
+    assert!(
+        within(Duration::from_secs(10), || descendants(pid).len() > workers),
+        "{:?}",
+        descendants(pid)
+    );
+    let children = descendants(pid);
+    kill(Pid::from_raw(pid as i32), Signal::SIGKILL).expect("kill the parent");
+    let gone = within(Duration::from_secs(3), || {
+        children.iter().all(|(child, _)| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).map_or(true, |s| {
+                s.rsplit_once(')')
+                    .is_some_and(|(_, tail)| tail.trim_start().starts_with('Z'))
+            })
+        })
+    });
+    let out = running.wait(&AtomicBool::new(false)).expect("it ends");
+    assert!(gone, "{children:?} outlived the parent:\n{}", out.report());
 }
