@@ -10,7 +10,10 @@
 //!   has exited is a defect; it is killed, reaped and reported in [`Outcome::leftovers`].
 //!
 //! For the last point the calling process becomes a *child subreaper* (Linux): orphans of the
-//! program are re-parented to it instead of to PID 1, so that it can reap them.
+//! program are re-parented to it instead of to PID 1, so that it can reap them. That includes
+//! a killed program's resource tracker ([`pace::cleanup`]), which runs in a process group of its
+//! own: once the program is gone, the run waits (at most 5 s) for such orphaned trackers to
+//! finish their cleanup, and reaps them.
 //!
 //! [`example`] is the shortcut the tests use: a [`Spec`] for an example binary at the small time
 //! scale of the tests.
@@ -363,6 +366,7 @@ impl Running {
         };
         let elapsed = self.started.elapsed();
         let mut leftovers = sweep(self.pgid);
+        reap_orphaned_trackers();
         if matches!(status, Status::TimedOut | Status::Cancelled) {
             // We killed them ourselves; they are reported through the status.
             leftovers.clear();
@@ -417,6 +421,43 @@ fn reap(pgid: Pid) {
             Err(_) => thread::sleep(POLL),
         }
     }
+}
+
+/// Waits (at most 5 s) for the resource trackers re-parented to us — their programs are gone —
+/// to finish, and reaps them. Only those: any other child of ours is someone else's to wait for.
+fn reap_orphaned_trackers() {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let trackers = orphaned_trackers();
+        if trackers.is_empty() || Instant::now() >= until {
+            return;
+        }
+        for pid in trackers {
+            // Still alive: looked at again. ECHILD: another run's thread reaped it first.
+            let _ = waitpid(pid, Some(WaitPidFlag::WNOHANG));
+        }
+        thread::sleep(POLL);
+    }
+}
+
+/// Our children (re-parented to us) whose command name is the tracker's.
+fn orphaned_trackers() -> Vec<Pid> {
+    let me = std::process::id().to_string();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter_map(|stat| {
+            let (head, tail) = stat.rsplit_once(')')?;
+            let (pid, comm) = head.split_once(" (")?;
+            let ppid = tail.split_whitespace().nth(1)?;
+            (ppid == me && comm == pace::cleanup::TRACKER_NAME)
+                .then(|| pid.trim().parse().ok().map(Pid::from_raw))
+                .flatten()
+        })
+        .collect()
 }
 
 /// The processes of group `pgid`, as `pid command` (Linux: from /proc; elsewhere empty).

@@ -492,6 +492,13 @@ pub const CATALOG: &[Example] = &[
     .paced(12)
     .mirrors("9.1", 3),
     ex(
+        "s09-1-fork-refused",
+        PROCESSES,
+        "§9.1 案例",
+        "fork while a second thread holds a lock: refused with an error naming spawn and forkserver; spawn runs",
+    )
+    .extends("s09-1-fork-lock"),
+    ex(
         "s09-1-process-name",
         PROCESSES,
         "§9.1 案例",
@@ -522,10 +529,28 @@ pub const CATALOG: &[Example] = &[
         "s09-4-process-lock",
         PROCESSES,
         "§9.4 进程锁",
-        "ten spawned processes sell 10 tickets under a flock-based process lock; without it, updates are lost",
+        "ten spawned processes sell 10 tickets under a flock-based process lock: f1.txt ends at 0",
     )
-    .paced(6)
-    .mirrors("9.4", 1).files(&[("f1.txt", Content::Text("10"))]).pids(),
+    .paced(5)
+    .mirrors("9.4", 1)
+    .files(&[("f1.txt", Content::Text("10"))])
+    .pids(),
+    ex(
+        "s09-4-without-lock",
+        PROCESSES,
+        "§9.4 进程锁",
+        "the same ten without the lock, forced to all read before any writes: nine sales lost, f1.txt ends at 9",
+    )
+    .paced(1)
+    .extends("s09-4-process-lock"),
+    ex(
+        "s09-4-without-join",
+        PROCESSES,
+        "§9.4 进程锁",
+        "why the parent joins: the lock's file goes with the lock at the end of main, before late children open it",
+    )
+    .paced(5)
+    .extends("s09-4-process-lock"),
     ex(
         "s09-5-process-pool",
         PROCESSES,
