@@ -422,8 +422,10 @@ pub(crate) fn end_quietly() {
     clean_now();
 }
 
+/// At the end of the program. It does not flush stdout: Rust's runtime has done that before the
+/// `atexit` handlers run (with a `try_lock`), and a flush here would wait forever for a thread
+/// blocked writing to a full pipe that nobody reads (a server logging to a paused `less`).
 extern "C" fn at_exit() {
-    let _ = io::stdout().flush();
     finish();
 }
 
