@@ -280,6 +280,13 @@ static OWNER: AtomicU32 = AtomicU32::new(0);
 /// Serializes starting the tracker.
 static STARTING: Mutex<bool> = Mutex::new(false);
 
+/// The pid of this process's own tracker, once it runs: a child of ours that is no orphan.
+pub fn own_tracker() -> Option<u32> {
+    u32::try_from(TRACKER_PID.load(Ordering::SeqCst))
+        .ok()
+        .filter(|pid| *pid != 0)
+}
+
 pub(crate) fn enable() {
     if !CAN_TRACK.swap(true, Ordering::SeqCst) {
         // Registered first, so that it runs last: after any end-of-program work registered
