@@ -1,7 +1,8 @@
 //! Machinery the thread examples share — and that the async examples and the benchmarks reuse.
 //!
-//! - [`download`]: the download workload of §3 (下载视频) without the internet: a local HTTP
-//!   server that serves "videos" after a delay, and a blocking client.
+//! - [`download`]: the download workload of §3 (下载视频) without the internet: the videos, the
+//!   network's delay, and a local video site (hyper) that serves them after it; the examples
+//!   download with ordinary HTTP clients.
 //! - [`accumulate`]: the CPU-bound workload of §3 (累加计算): a long range summed one addition
 //!   at a time, whole or in parts on threads.
 //! - [`thread_safety`]: §4's unsynchronized counter, which Rust refuses to compile — kept as

@@ -146,7 +146,7 @@ pub const CATALOG: &[Example] = &[
         "s03-io-bound",
         THREADS,
         "§3 GIL全局锁",
-        "five downloads from a local video server, serially then one thread each: the waits overlap",
+        "five downloads (ureq) from a local video site, serially then one thread each: the waits overlap",
     )
     .paced(6),
     ex(
@@ -304,7 +304,7 @@ pub const CATALOG: &[Example] = &[
         "s10-io-bound-async",
         ASYNC,
         "§10 协程",
-        "§3's downloads by many tasks on one thread vs one OS thread each: about the same time, 1 thread vs N",
+        "§3's downloads by many tasks on one thread (hyper) vs one OS thread each (ureq): about the same time, 1 thread vs N",
     )
     .paced(2)
     .alone(),

@@ -7,6 +7,8 @@
 //! download tasks: ten videos from a local "video site" that answers each after 1 s, on a pool
 //! of four threads — so about three rounds, three seconds.
 //!
+//! The download is `ureq::get(url).call()`, Python's `requests.get(url)`.
+//!
 //! Rust's standard library has no thread pool. The threads here are the `threadpool` crate's;
 //! `examples_threads::pool` adds `submit`, which returns a future: a per-task channel carries
 //! the result, `result()` waits for it, and the callback runs on the worker thread right after
@@ -21,12 +23,11 @@
 
 use std::collections::HashSet;
 use std::error::Error;
-use std::io;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-use examples_threads::download::{self, VideoServer};
+use examples_threads::download::VideoServer;
 use examples_threads::pool::{Future, ThreadPool};
 
 /// Threads in the pool: a fixed number, however many tasks come.
@@ -37,13 +38,13 @@ const TASKS: usize = 10;
 const NETWORK_DELAY: Duration = Duration::from_secs(1);
 
 /// Downloads `url`'s video; returns what was downloaded.
-fn task(url: &str) -> io::Result<String> {
-    let video = download::get(url)?;
+fn task(url: &str) -> Result<String, ureq::Error> {
+    let video = ureq::get(url).call()?.body_mut().read_to_vec()?;
     Ok(format!("{url}：{} 字节", video.len()))
 }
 
 /// The future's result as text: the return value, or what went wrong.
-fn describe(future: &Future<io::Result<String>>) -> String {
+fn describe(future: &Future<Result<String, ureq::Error>>) -> String {
     match future.result() {
         Ok(Ok(downloaded)) => downloaded.clone(),
         Ok(Err(error)) => format!("下载失败：{error}"),
@@ -52,7 +53,7 @@ fn describe(future: &Future<io::Result<String>>) -> String {
 }
 
 /// The done-callback: runs on the worker thread that ran the task, and notes which one that was.
-fn done(response: &Future<io::Result<String>>, seen: &Mutex<HashSet<ThreadId>>) {
+fn done(response: &Future<Result<String, ureq::Error>>, seen: &Mutex<HashSet<ThreadId>>) {
     let me = thread::current();
     // One println: the two lines stay together when several callbacks print at once.
     println!(
