@@ -98,7 +98,6 @@ impl Example {
     }
 
     /// It extends the snippet that the example `snippet_program` mirrors.
-    #[allow(dead_code)] // until the first extension is listed
     const fn extends(mut self, snippet_program: &'static str) -> Self {
         self.extends = Some(snippet_program);
         self
@@ -165,7 +164,7 @@ pub const CATALOG: &[Example] = &[
         "s05-rlock",
         THREADS,
         "§5 线程锁",
-        "the same with a reentrant lock (parking_lot's ReentrantMutex), which its holder takes again",
+        "the same with a reentrant lock (parking_lot's ReentrantMutex); added, not in the snippet: its holder takes it again",
     ),
     ex(
         "s06-deadlock-self",
@@ -185,9 +184,16 @@ pub const CATALOG: &[Example] = &[
         "s07-thread-pool",
         THREADS,
         "§7 线程池",
-        "ten downloads on a pool of four threads: submit returns a future, callbacks run on the workers, shutdown waits",
+        "ten downloads (ureq) on a pool of four threads: submit, a done-callback per future, shutdown(True), then each result",
     )
     .paced(3),
+    ex(
+        "s07-callback-threads",
+        THREADS,
+        "§7 线程池",
+        "where a done-callback runs: on the pool thread that ran the task, or at once on main if the task was already over",
+    )
+    .extends("s07-thread-pool"),
     ex(
         "s08-singleton",
         THREADS,
@@ -198,8 +204,22 @@ pub const CATALOG: &[Example] = &[
         "s08-singleton-threaded",
         THREADS,
         "§8 单例模式",
-        "ten threads at once: the notes' double-checked lock, then OnceLock; built once, one address",
+        "ten threads construct the singleton: a check, the class's RLock (ReentrantMutex), a second check; one address",
     ),
+    ex(
+        "s08-singleton-race",
+        THREADS,
+        "§8 单例模式",
+        "the race the second check is for, forced with a latch: built once, nine threads stopped by the second check",
+    )
+    .extends("s08-singleton-threaded"),
+    ex(
+        "s08-singleton-oncelock",
+        THREADS,
+        "§8 单例模式",
+        "OnceLock::get_or_init does the double-checked locking itself: ten threads at once, built once",
+    )
+    .extends("s08-singleton-threaded"),
     ex(
         "s11-3-singleton-new",
         THREADS,
