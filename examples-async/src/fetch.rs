@@ -8,7 +8,7 @@
 //!
 //! Underneath is hyper's HTTP/1 client connection over a tokio `TcpStream` (hyper, not
 //! `reqwest`, because the workspace builds hyper anyway for the video site, and reqwest's URL and
-//! middleware crates would add about a minute of CPU to a clean build). The connection is driven
+//! middleware crates would add about 40 s of CPU time to a clean build). The connection is driven
 //! by a task of its own on the same runtime, as hyper's client examples do; it ends once the
 //! answer has been read. A status other than 2xx is an error, as with `ureq` on the thread side.
 //!

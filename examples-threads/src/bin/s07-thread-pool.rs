@@ -13,8 +13,9 @@
 //! Rust's standard library has no thread pool. The threads here are the `threadpool` crate's;
 //! `examples_threads::pool` adds `submit`, which returns a future: `result()` waits for the
 //! task's return value, and a callback runs on the worker thread right after the task — as in
-//! Python's thread pool. The task returns a `Result` (a download can fail); `value()` is
-//! `result()` for such a task: the value, or — where Python's `result()` raises — the error.
+//! Python's thread pool. The task returns a `Result` (a download can fail), whose error says
+//! which download failed and why; `value()` is `result()` for such a task: the value, or — where
+//! Python's `result()` raises — the error, which then ends `main` with that one line.
 //! `s07-callback-threads` shows on which thread each callback runs.
 //!
 //! Run it: `cargo run -p examples-threads --bin s07-thread-pool`.
@@ -24,11 +25,13 @@ use examples_threads::download::{NETWORK_DELAY, VideoServer};
 use examples_threads::pool::{Future, ThreadPool};
 
 /// What a task returns: what it downloaded, or why it could not.
-type Download = Result<String, ureq::Error>;
+type Download = Result<String, String>;
 
 /// Downloads the video at `url`.
 fn task(url: &str) -> Download {
-    let content = ureq::get(url).call()?.body_mut().read_to_vec()?;
+    let failed = |e: ureq::Error| format!("下载 {url} 失败：{e}");
+    let mut response = ureq::get(url).call().map_err(failed)?;
+    let content = response.body_mut().read_to_vec().map_err(failed)?;
     Ok(format!("{url}：{} 字节", content.len()))
 }
 
@@ -36,7 +39,7 @@ fn task(url: &str) -> Download {
 fn done(response: &Future<Download>) {
     match response.value() {
         Ok(value) => println!("任务执行后的返回值 {value}"),
-        Err(error) => eprintln!("任务执行失败：{error}"),
+        Err(error) => eprintln!("{error}"),
     }
 }
 
