@@ -1,9 +1,14 @@
 //! 3. IO-bound downloads (§3, §10): serial, a thread per request, a thread pool, async tasks.
+//!
+//! The site is the examples' video site (hyper), in a process of its own; the threads download
+//! with `ureq`, as `s03-io-bound` and `s07-thread-pool` do, the tasks with hyper's client, as
+//! `s10-io-bound-async` does.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use examples_async::fetch;
 use examples_processes::{Process, StartMethod, cpu_count, target};
 use examples_threads::download::{self, VideoServer};
 use examples_threads::pool::ThreadPool;
@@ -53,6 +58,16 @@ fn settle(baseline: usize) {
     while os_threads() > baseline && std::time::Instant::now() < until {
         thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// The URL of video `i` on the site at `addr`.
+fn url(addr: std::net::SocketAddr, i: usize) -> String {
+    format!("http://{addr}/video/{i}")
+}
+
+/// Downloads `url` on this thread (blocking).
+fn download(url: &str) -> std::result::Result<Vec<u8>, ureq::Error> {
+    ureq::get(url).call()?.body_mut().read_to_vec()
 }
 
 fn check(body: &[u8], i: usize) -> Result<()> {
@@ -119,16 +134,10 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 settle(baseline);
                 let (result, threads) = with_peak_threads(|| {
                     seconds(|| match w {
-                        0 => (0..requests).try_for_each(|i| {
-                            check(&download::download(addr, &format!("/video/{i}"))?, i)
-                        }),
+                        0 => (0..requests).try_for_each(|i| check(&download(&url(addr, i))?, i)),
                         1 => thread::scope(|s| {
                             let handles: Vec<_> = (0..requests)
-                                .map(|i| {
-                                    s.spawn(move || {
-                                        download::download(addr, &format!("/video/{i}"))
-                                    })
-                                })
+                                .map(|i| s.spawn(move || download(&url(addr, i))))
                                 .collect();
                             handles.into_iter().enumerate().try_for_each(|(i, h)| {
                                 check(&h.join().map_err(|_| "a download thread panicked")??, i)
@@ -137,16 +146,12 @@ pub fn run(settings: &Settings) -> Result<Section> {
                         2 => {
                             let pool = ThreadPool::new(pool_size, "download");
                             let futures: Vec<_> = (0..requests)
-                                .map(|i| {
-                                    pool.submit(move || {
-                                        download::download(addr, &format!("/video/{i}"))
-                                    })
-                                })
+                                .map(|i| pool.submit(move || download(&url(addr, i))))
                                 .collect();
-                            let outcome = futures.iter().enumerate().try_for_each(|(i, f)| {
-                                let body = f.result().map_err(|e| e.to_string())?;
-                                check(body.as_ref().map_err(|e| e.to_string())?, i)
-                            });
+                            let outcome = futures
+                                .iter()
+                                .enumerate()
+                                .try_for_each(|(i, f)| check(f.value()?, i));
                             pool.shutdown();
                             outcome
                         }
@@ -154,11 +159,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
                             let tasks: Vec<_> = (0..requests)
                                 .map(|i| {
                                     tokio::spawn(async move {
-                                        examples_async::fetch::download(
-                                            addr,
-                                            &format!("/video/{i}"),
-                                        )
-                                        .await
+                                        fetch::get(&url(addr, i)).await?.read().await
                                     })
                                 })
                                 .collect();
