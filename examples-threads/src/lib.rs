@@ -13,19 +13,15 @@
 //!   `add_done_callback` — Python's `ThreadPoolExecutor` (§7).
 //! - [`latch`]: a count-down latch — threads count down without waiting, one waits for zero — to
 //!   force a race (§8's extension) or hold tasks back (§7's).
-//! - [`failure`]: [`Failure`], what a program's `main` returns: errors printed as sentences.
 //! - [`this_thread`]: the thread running, as a person reads it — its name and OS thread id.
 #![deny(clippy::unwrap_used)]
 
 pub mod accumulate;
 pub mod download;
-pub mod failure;
 pub mod latch;
 pub mod named_lock;
 pub mod pool;
 pub mod thread_safety;
-
-pub use failure::Failure;
 
 /// The thread this runs on, as the examples print it: its name and its OS thread id —
 /// `main（tid 4242）`. The id is the kernel's (Python's `threading.get_native_id()`), the number

@@ -181,6 +181,33 @@ pub fn sleep(seconds_at_scale_1: f64) {
 mod tests {
     use super::*;
 
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("下载 a.mp4 失败")
+        }
+    }
+
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_report_says_the_error_then_the_causes_it_does_not_say_without_quotes() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "没有这个文件");
+        let report = Report::from(Outer(io));
+        assert_eq!(format!("{report:?}"), "下载 a.mp4 失败: 没有这个文件");
+        assert_eq!(format!("{:?}", Report::from("a \"b\"")), "a \"b\"");
+        let io = std::io::Error::other("connection refused");
+        let said: Box<dyn std::error::Error> =
+            Box::new(std::io::Error::other(format!("GET /x: {io}")));
+        assert_eq!(Report::from(said).to_string(), "GET /x: connection refused");
+    }
+
     #[test]
     fn parses_only_numbers_from_0_to_the_maximum() {
         assert_eq!(parse("0.05"), Some(0.05));

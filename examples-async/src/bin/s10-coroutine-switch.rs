@@ -24,7 +24,8 @@
 use std::io;
 
 use examples_async::threads;
-use examples_threads::{Failure, this_thread};
+use examples_threads::this_thread;
+use pace::Report;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -56,7 +57,7 @@ async fn coroutine2(mut socket: UnixStream) -> io::Result<()> {
     Ok(())
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     // asyncio.run(…): an event loop on this thread, and no other thread.
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -25,7 +25,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
-use examples_threads::Failure;
+use pace::Report;
 
 /// A spawned coroutine: its future (gone once finished) and the way back into the run queue.
 struct Task {
@@ -71,7 +71,7 @@ async fn coroutine(name: &str, steps: u32) {
     println!("  {name}：结束");
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let (run_queue, next_task) = mpsc::channel::<Arc<Task>>();
 

@@ -30,14 +30,14 @@ use std::thread;
 use std::time::Instant;
 
 use examples_async::{fetch, threads};
-use examples_threads::Failure;
 use examples_threads::download::{NETWORK_DELAY, SITE_THREAD, VideoServer};
+use pace::Report;
 
 /// How many videos each part downloads.
 const VIDEOS: usize = 20;
 
 /// 协程: one task per video on a runtime with one thread; the bytes and the thread count.
-async fn with_tasks(site: &VideoServer) -> Result<(usize, usize), Failure> {
+async fn with_tasks(site: &VideoServer) -> Result<(usize, usize), Report> {
     // Each task waits at `answered` once the head of its answer is in, then at `counted` until
     // main has counted: when main counts, every download is under way, none finished.
     let answered = Arc::new(tokio::sync::Barrier::new(VIDEOS + 1));
@@ -66,7 +66,7 @@ async fn with_tasks(site: &VideoServer) -> Result<(usize, usize), Failure> {
 }
 
 /// 多线程: one OS thread per video; the bytes and the thread count.
-fn with_threads(site: &VideoServer) -> Result<(usize, usize), Failure> {
+fn with_threads(site: &VideoServer) -> Result<(usize, usize), Report> {
     // The same two meeting points as the tasks: main counts while every download is under way.
     let answered = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
     let counted = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
@@ -100,7 +100,7 @@ fn with_threads(site: &VideoServer) -> Result<(usize, usize), Failure> {
     Ok((bytes, threads))
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let delay = pace::scaled(NETWORK_DELAY);
     let site = VideoServer::start(delay)?;

@@ -14,7 +14,7 @@
 use std::io;
 use std::thread::{self, JoinHandle};
 
-use examples_threads::Failure;
+use pace::Report;
 
 /// What `threading.Thread` gives a subclass: `start()` runs the subclass's `run()` on a new
 /// thread.
@@ -37,7 +37,7 @@ impl Thread for MyThread {
     }
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let t = MyThread { args: (100,) };
     let handle = t.start()?;

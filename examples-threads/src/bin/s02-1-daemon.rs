@@ -16,7 +16,7 @@
 
 use std::thread;
 
-use examples_threads::Failure;
+use pace::Report;
 
 /// Prints a line when dropped: shows whether a thread got to clean up.
 struct Cleanup(&'static str);
@@ -27,7 +27,7 @@ impl Drop for Cleanup {
     }
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     // t.setDaemon(True); t.start(): nobody waits for this one.
     thread::Builder::new().name("守护线程".into()).spawn(|| {

@@ -18,7 +18,7 @@
 use std::sync::mpsc;
 use std::thread;
 
-use examples_threads::Failure;
+use pace::Report;
 
 fn task(go: mpsc::Receiver<()>) -> &'static str {
     let _ = go.recv();
@@ -28,7 +28,7 @@ fn task(go: mpsc::Receiver<()>) -> &'static str {
     "任务的返回值"
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let (go, wait_for_go) = mpsc::channel();
     let t = thread::spawn(move || task(wait_for_go)); // t = Thread(target=task); t.start()

@@ -13,7 +13,7 @@
 
 use std::thread;
 
-use examples_threads::Failure;
+use pace::Report;
 
 fn task(_arg: u32) {
     // the thread running this code — whichever of the ten it is
@@ -21,7 +21,7 @@ fn task(_arg: u32) {
     println!("{name}");
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let mut threads = Vec::new();
     for i in 0..10 {

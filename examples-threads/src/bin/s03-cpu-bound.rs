@@ -23,15 +23,15 @@ use std::error::Error;
 use std::time::Instant;
 
 use examples_processes::{ProcessPoolExecutor, cpu_count, target};
-use examples_threads::Failure;
 use examples_threads::accumulate::{self, ROUNDS, fastest};
+use pace::Report;
 
 /// A pool task: the sum of `start..end`.
 fn part_sum(start: u64, end: u64) -> u64 {
     accumulate::sum(start..end)
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     // The process pool's workers are this program started again: `init` keeps them out of main.
     let _main = examples_processes::init();

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Instant;
 
-use examples_threads::Failure;
 use examples_threads::download::{NETWORK_DELAY, VideoServer, video_names};
+use pace::Report;
 
 const USAGE: &str = "用法：s03-io-bound [--out DIR] [--site URL]";
 
@@ -56,7 +56,7 @@ fn task(site: &str, file_name: &str, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let Some(options) = options()? else {
         println!("{HELP}");
@@ -94,7 +94,7 @@ fn main() -> Result<(), Failure> {
     println!("—— 多线程：每个视频一个线程 ——");
     let threads_dir = make_dir(&dir.join("threads"))?;
     let started = Instant::now();
-    thread::scope(|s| -> Result<(), Failure> {
+    thread::scope(|s| -> Result<(), Report> {
         let mut threads = Vec::new();
         for file_name in &videos {
             let (site, threads_dir) = (&site, &threads_dir);
@@ -177,7 +177,7 @@ fn site_url(value: OsString) -> Result<String, String> {
 }
 
 /// The directory `out`, or a new temporary one (removed when the returned guard drops).
-fn output_dir(out: Option<PathBuf>) -> Result<(Option<tempfile::TempDir>, PathBuf), Failure> {
+fn output_dir(out: Option<PathBuf>) -> Result<(Option<tempfile::TempDir>, PathBuf), Report> {
     match out {
         None => {
             let temporary = tempfile::Builder::new()

@@ -16,7 +16,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use examples_threads::Failure;
+use pace::Report;
 
 static NUM: Mutex<u64> = Mutex::new(0); // num = 0 and lock_object = threading.Lock(), together
 
@@ -32,7 +32,7 @@ fn task() {
     drop(num); // release(): now the waiting thread gets in
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let mut threads = Vec::new();
     for _ in 0..2 {

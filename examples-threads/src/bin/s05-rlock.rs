@@ -20,7 +20,7 @@
 use std::cell::Cell;
 use std::thread;
 
-use examples_threads::Failure;
+use pace::Report;
 use parking_lot::ReentrantMutex;
 
 static NUM: ReentrantMutex<Cell<u64>> = ReentrantMutex::new(Cell::new(0)); // num and RLock()
@@ -44,7 +44,7 @@ fn task() {
     drop(num); // release(): now the waiting thread gets in
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let mut threads = Vec::new();
     for _ in 0..2 {

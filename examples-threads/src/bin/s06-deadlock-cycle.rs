@@ -20,8 +20,8 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::Duration;
 
-use examples_threads::Failure;
 use examples_threads::named_lock::{Blocked, NamedLock};
+use pace::Report;
 
 /// How long a stuck acquire waits before giving up, at time scale 1.
 const PATIENCE: Duration = Duration::from_secs(1);
@@ -60,7 +60,7 @@ fn task_in_order(start: &Barrier) {
     println!("{me}：按 锁A → 锁B 的顺序拿到两把锁，执行完毕");
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     println!("—— 死锁：线程1 先拿 锁A 再要 锁B，线程2 先拿 锁B 再要 锁A ——");
     let (both_hold, both_tried) = (Barrier::new(2), Barrier::new(2));

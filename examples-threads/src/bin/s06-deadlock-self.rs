@@ -13,14 +13,14 @@
 
 use std::time::Duration;
 
-use examples_threads::Failure;
 use examples_threads::named_lock::NamedLock;
+use pace::Report;
 use parking_lot::ReentrantMutex;
 
 /// How long a stuck acquire waits before the program gives up, at time scale 1.
 const PATIENCE: Duration = Duration::from_secs(1);
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let patience = pace::scaled(PATIENCE);
 

@@ -20,9 +20,10 @@ use std::thread;
 
 use examples_threads::latch::CountDownLatch;
 use examples_threads::pool::ThreadPool;
-use examples_threads::{Failure, this_thread};
+use examples_threads::this_thread;
+use pace::Report;
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let pool = ThreadPool::new(4, "线程池-worker");
     println!(

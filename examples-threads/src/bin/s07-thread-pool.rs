@@ -20,9 +20,9 @@
 //!
 //! Run it: `cargo run -p examples-threads --bin s07-thread-pool`.
 
-use examples_threads::Failure;
 use examples_threads::download::{NETWORK_DELAY, VideoServer};
 use examples_threads::pool::{Future, ThreadPool};
+use pace::Report;
 
 /// What a task returns: what it downloaded, or why it could not.
 type Download = Result<String, String>;
@@ -43,7 +43,7 @@ fn done(response: &Future<Download>) {
     }
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let site = VideoServer::start(pace::scaled(NETWORK_DELAY))?;
     let pool = ThreadPool::new(4, "线程池-worker");

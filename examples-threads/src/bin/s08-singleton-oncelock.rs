@@ -20,8 +20,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use examples_threads::Failure;
 use examples_threads::latch::CountDownLatch;
+use pace::Report;
 
 /// Threads that construct the singleton at once.
 const THREADS: usize = 10;
@@ -52,10 +52,10 @@ impl fmt::Display for Singleton {
     }
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let start = CountDownLatch::new(1);
-    let objects = thread::scope(|s| -> Result<Vec<&Singleton>, Failure> {
+    let objects = thread::scope(|s| -> Result<Vec<&Singleton>, Report> {
         let threads: Vec<_> = (0..THREADS)
             .map(|_| {
                 thread::Builder::new().spawn_scoped(s, || {

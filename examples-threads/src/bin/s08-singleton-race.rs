@@ -24,8 +24,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use examples_threads::Failure;
 use examples_threads::latch::CountDownLatch;
+use pace::Report;
 use parking_lot::ReentrantMutex;
 
 /// Threads that construct the singleton at once.
@@ -73,9 +73,9 @@ impl fmt::Display for Singleton {
     }
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
-    let objects = thread::scope(|s| -> Result<Vec<&Singleton>, Failure> {
+    let objects = thread::scope(|s| -> Result<Vec<&Singleton>, Report> {
         let mut threads = Vec::new();
         for _ in 0..THREADS {
             threads.push(thread::Builder::new().spawn_scoped(s, || {

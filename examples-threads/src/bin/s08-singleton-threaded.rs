@@ -21,7 +21,7 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::thread;
 
-use examples_threads::Failure;
+use pace::Report;
 use parking_lot::ReentrantMutex;
 
 struct Singleton {
@@ -61,7 +61,7 @@ fn task() {
     println!("{obj}");
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let mut threads = Vec::new();
     for _ in 0..10 {

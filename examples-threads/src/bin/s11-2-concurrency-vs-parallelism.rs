@@ -23,10 +23,10 @@
 use std::error::Error;
 use std::thread;
 
-use examples_threads::Failure;
 use examples_threads::accumulate::{self, ROUNDS, fastest};
 use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::unistd::Pid;
+use pace::Report;
 
 /// The CPUs in `set`.
 fn cpus(set: &CpuSet) -> Vec<usize> {
@@ -41,7 +41,7 @@ fn list(cpus: &[usize]) -> String {
     format!("[{}]", numbers.join(", "))
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let numbers = accumulate::numbers_at_time_scale();
     let cores = thread::available_parallelism()?.get();
