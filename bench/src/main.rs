@@ -33,7 +33,7 @@ const USAGE: &str = "bench [--quick] [--out DIR] [--bin-dir DIR] [--only N…]";
 
 fn main() -> ExitCode {
     // Measurements start processes by spawn: they are this program run again.
-    let _main = examples_processes::init();
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     match run() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -32,9 +32,8 @@ fn part_sum(start: u64, end: u64) -> u64 {
 }
 
 fn main() -> Result<(), Report> {
-    pace::init();
     // The process pool's workers are this program started again: `init` keeps them out of main.
-    let _main = examples_processes::init();
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let numbers = accumulate::numbers_at_time_scale();
     let n = cpu_count();

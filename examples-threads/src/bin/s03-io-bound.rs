@@ -176,14 +176,12 @@ fn site_url(value: OsString) -> Result<String, String> {
     }
 }
 
-/// The directory `out`, or a new temporary one (removed when the returned guard drops).
-fn output_dir(out: Option<PathBuf>) -> Result<(Option<tempfile::TempDir>, PathBuf), Report> {
+/// The directory `out`, or a new temporary one: removed when the returned guard drops, and by
+/// the resource tracker if the program is killed first.
+fn output_dir(out: Option<PathBuf>) -> Result<(Option<pace::TempDir>, PathBuf), Report> {
     match out {
         None => {
-            let temporary = tempfile::Builder::new()
-                .prefix("s03-io-bound-")
-                .tempdir()
-                .map_err(|e| format!("无法创建临时目录：{e}"))?;
+            let temporary = pace::temp_dir().map_err(|e| format!("无法创建临时目录：{e}"))?;
             let dir = temporary.path().to_path_buf();
             Ok((Some(temporary), dir))
         }
