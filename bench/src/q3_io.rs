@@ -236,6 +236,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
             series,
         },
         table,
+        python: String::new(),
         verdict,
     })
 }

@@ -113,6 +113,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
             ],
         },
         table,
+        python: String::new(),
         verdict,
     })
 }

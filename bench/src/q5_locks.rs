@@ -153,6 +153,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
             ],
         },
         table,
+        python: String::new(),
         verdict,
     })
 }

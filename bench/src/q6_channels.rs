@@ -240,6 +240,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 .collect(),
         },
         table,
+        python: String::new(),
         verdict,
     })
 }

@@ -169,6 +169,7 @@ pub fn run(settings: &Settings, bin_dir: &Path) -> Result<Section> {
             series,
         },
         table,
+        python: String::new(),
         verdict,
     })
 }
