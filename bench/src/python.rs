@@ -323,6 +323,16 @@ pub fn faster_by_time(rust: &[f64], python: &[f64]) -> f64 {
     }
 }
 
+/// How many times faster Rust is, from rates taken in the same rounds (per second): the
+/// median over rounds of Rust's rate ÷ Python's.
+pub fn faster_by_rate(rust: &[f64], python: &[f64]) -> f64 {
+    if median(python).is_nan() {
+        f64::NAN
+    } else {
+        measure::median_ratio(rust, python)
+    }
+}
+
 /// `12.3×`, or `—` for no figure.
 pub fn times(ratio: f64) -> String {
     if ratio.is_finite() {
@@ -340,8 +350,10 @@ mod tests {
     fn ratios_read_as_how_many_times_faster_rust_is() {
         // Rust took 1 and 2 µs, Python 10 and 30 µs: 10× and 15×, median 12.5×.
         assert_eq!(faster_by_time(&[1.0, 2.0], &[10.0, 30.0]), 12.5);
+        // Rust did 100/s, Python 50/s: 2×.
+        assert_eq!(faster_by_rate(&[100.0], &[50.0]), 2.0);
         // A round without a Python figure: no ratio at all.
-        assert!(faster_by_time(&[1.0, 1.0], &[2.0, f64::NAN]).is_nan());
+        assert!(faster_by_rate(&[100.0, 100.0], &[50.0, f64::NAN]).is_nan());
         assert_eq!(times(2.0), "2.00×");
         assert_eq!(times(f64::NAN), "—");
     }
