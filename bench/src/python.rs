@@ -386,8 +386,11 @@ mod tests {
         if !have_python3() {
             return;
         }
-        // Commands that leave processes running inside the script: the fork server.
-        for (script, commands) in [("q1_start.py", ["forkserver 2", "fork 2"])] {
+        // Commands that leave processes running inside the script: the fork server; a manager.
+        for (script, commands) in [
+            ("q1_start.py", ["forkserver 2", "fork 2"]),
+            ("q6_channels.py", ["manager 200", "mp_queue 200"]),
+        ] {
             let python = Python::start(script);
             let pid = python.pid();
             for command in commands {
