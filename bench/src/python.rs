@@ -342,6 +342,30 @@ pub fn times(ratio: f64) -> String {
     }
 }
 
+/// Rust and Python samples taken in turn inside one [`measure::median_of`] closure — the
+/// questions whose Rust side measures that way (3 and 7) — the warm-up's pair first.
+#[derive(Debug, Default)]
+pub struct Pairs {
+    rust: Vec<f64>,
+    python: Vec<f64>,
+}
+
+impl Pairs {
+    /// Records one round's figures.
+    pub fn push(&mut self, rust: f64, python: f64) {
+        self.rust.push(rust);
+        self.python.push(python);
+    }
+
+    /// The measured rounds' figures, without the warm-up: (Rust's, Python's).
+    pub fn measured(&self) -> (&[f64], &[f64]) {
+        (
+            self.rust.get(1..).unwrap_or_default(),
+            self.python.get(1..).unwrap_or_default(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +380,15 @@ mod tests {
         assert!(faster_by_rate(&[100.0, 100.0], &[50.0, f64::NAN]).is_nan());
         assert_eq!(times(2.0), "2.00×");
         assert_eq!(times(f64::NAN), "—");
+    }
+
+    #[test]
+    fn pairs_leave_out_the_warm_up() {
+        let mut pairs = Pairs::default();
+        pairs.push(9.0, 90.0);
+        pairs.push(1.0, 10.0);
+        pairs.push(2.0, 20.0);
+        assert_eq!(pairs.measured(), (&[1.0, 2.0][..], &[10.0, 20.0][..]));
     }
 
     /// Whether any process is left in the group `pid` led.

@@ -11,6 +11,7 @@ use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 
 use crate::chart::{Chart, Series};
 use crate::measure::{Result, Settings, median_of, os_threads, seconds};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num};
 
 /// How long the video site waits before each answer.
@@ -63,6 +64,13 @@ fn check(body: &[u8], i: usize) -> Result<()> {
     }
 }
 
+/// The ways Python downloads too: the index of the Rust way it stands beside, its command in
+/// `bench/python/q3_io.py`, its name on the chart.
+const PYTHON_WAYS: [(usize, &str, &str); 2] = [
+    (1, "threads", "Python: a thread per request"),
+    (3, "asyncio", "Python: asyncio tasks, one thread"),
+];
+
 pub fn run(settings: &Settings) -> Result<Section> {
     let (port_tx, port_rx) = ipc::channel::<u16>()?;
     let (stop_tx, stop_rx) = ipc::channel::<()>()?;
@@ -78,6 +86,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
+    // Python's threads and asyncio download from the same site, in the same rounds.
+    let python = Python::start("q3_io.py");
 
     let ways: [&str; 4] = [
         "serial",
@@ -91,6 +101,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
         "wall time (ms)",
         "× one delay",
         "peak OS threads",
+        "Python (ms)",
+        "Rust × faster",
     ]);
     let mut series: Vec<Series> = ways
         .iter()
@@ -101,6 +113,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
         })
         .collect();
     let mut summary = Vec::new();
+    let mut python_points: [Vec<(f64, f64)>; 2] = Default::default();
+    let mut python_summary = Vec::new();
     // Wall times at the largest count, in the order of `ways` (serial is not run there).
     let mut at_largest: Vec<f64> = Vec::new();
     let counts: &[usize] = if settings.quick {
@@ -115,6 +129,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 continue;
             }
             let mut peak = 0;
+            let python_way = PYTHON_WAYS.iter().position(|p| p.0 == w);
+            let mut pairs = python::Pairs::default();
             let secs = median_of(settings, || {
                 settle(baseline);
                 let (result, threads) = with_peak_threads(|| {
@@ -170,8 +186,15 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     })
                 });
                 peak = peak.max(threads);
+                if let (Ok(rust), Some(k)) = (&result, python_way) {
+                    let command = format!("{} {} {requests}", PYTHON_WAYS[k].1, addr.port());
+                    pairs.push(*rust, python.measure(&command));
+                }
                 result
             })?;
+            let (rust_secs, python_secs) = pairs.measured();
+            let python_ms = python::median(python_secs) * 1e3;
+            let faster = python::faster_by_time(rust_secs, python_secs);
             let ms = secs * 1e3;
             table.row(vec![
                 requests.to_string(),
@@ -179,8 +202,16 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 num(ms),
                 num(secs / DELAY.as_secs_f64()),
                 peak.to_string(),
+                num(python_ms),
+                python::times(faster),
             ]);
             series[w].points.push((requests as f64, ms));
+            if let Some(k) = python_way {
+                python_points[k].push((requests as f64, python_ms));
+                if requests == largest && python.running() {
+                    python_summary.push(format!("{} {} ms", PYTHON_WAYS[k].1, num(python_ms)));
+                }
+            }
             if requests == largest {
                 let threads = if peak == 1 {
                     "1 thread".to_string()
@@ -192,8 +223,17 @@ pub fn run(settings: &Settings) -> Result<Section> {
             }
         }
     }
+    let python_note = python.footnote();
+    drop(python);
     drop(stop_tx);
     site.join()?;
+    for ((_, _, name), points) in PYTHON_WAYS.iter().zip(python_points) {
+        series.push(Series {
+            name: name.to_string(),
+            points,
+            dashed: false,
+        });
+    }
     series.push(Series {
         name: format!("floor: one delay ({} ms)", DELAY.as_millis()),
         points: counts
@@ -224,6 +264,13 @@ pub fn run(settings: &Settings) -> Result<Section> {
     } else {
         "Async tasks on one thread were slower here than a thread per request."
     });
+    if !python_summary.is_empty() {
+        verdict.push_str(&format!(
+            " CPython against the same site, in the same rounds: {} — about as long, since the \
+             time is the site's delay, which neither language can shorten.",
+            python_summary.join(", ")
+        ));
+    }
     Ok(Section {
         id: "q3-io-bound",
         title: "3. IO-bound downloads: wall time and OS threads",
@@ -236,7 +283,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
             series,
         },
         table,
-        python: String::new(),
+        python: python_note,
         verdict,
     })
 }
