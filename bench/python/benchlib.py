@@ -59,6 +59,19 @@ def watch_parent():
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+def quit_on_command():
+    """Ends this process at once when `quit` or the end of standard input arrives (for a
+    script that answers no commands: a server)."""
+
+    def wait_for_quit():
+        for line in sys.stdin:
+            if line.strip() == "quit":
+                break
+        os._exit(0)
+
+    threading.Thread(target=wait_for_quit, name="quit-on-command", daemon=True).start()
+
+
 def _stop_everything():
     while _stoppers:
         stop = _stoppers.pop()

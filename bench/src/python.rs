@@ -6,6 +6,8 @@
 //! line on the script's standard input, answered by a line of figures on its standard output
 //! (`bench/python/benchlib.py` has the protocol) — between its own Rust measurements, round
 //! by round, so that a Rust ÷ Python ratio compares figures taken under the same load.
+//! Question 7 starts Python socket servers instead ([`Python::server`]) and drives them with
+//! the bench's own Rust client.
 //!
 //! Python never fails a question. Without `python3` on the PATH, or once a script fails, its
 //! figures are NaN (shown as "—") and the section's Python line ([`Python::footnote`]) says
@@ -57,7 +59,12 @@ pub struct Python {
 
 #[derive(Debug)]
 enum State {
-    Running { process: Script, version: String },
+    Running {
+        process: Script,
+        version: String,
+        /// The port a server listens on (question 7).
+        port: Option<u16>,
+    },
     Off(String),
 }
 
@@ -77,11 +84,42 @@ impl Python {
                 }
                 _ => return Err(format!("`version` answered {version:?}")),
             };
-            Ok(State::Running { process, version })
+            Ok(State::Running {
+                process,
+                version,
+                port: None,
+            })
         });
         Python {
             script,
             state: RefCell::new(state.unwrap_or_else(State::Off)),
+        }
+    }
+
+    /// Starts the server `bench/python/<script>` and waits for the line that names its port.
+    pub fn server(script: &'static str) -> Python {
+        let state = Script::start(script).and_then(|mut process| {
+            let line = process.next_line()?;
+            let (port, version) = parse_listening(&line)
+                .ok_or_else(|| format!("the server's first line was {line:?}"))?;
+            process.drain()?;
+            Ok(State::Running {
+                process,
+                version,
+                port: Some(port),
+            })
+        });
+        Python {
+            script,
+            state: RefCell::new(state.unwrap_or_else(State::Off)),
+        }
+    }
+
+    /// The port of a running server; `None` without one.
+    pub fn port(&self) -> Option<u16> {
+        match &*self.state.borrow() {
+            State::Running { port, .. } => *port,
+            State::Off(_) => None,
         }
     }
 
@@ -105,6 +143,15 @@ impl Python {
     /// [`measure`](Self::measure) as one of a question's measurements.
     pub fn measurement<'a>(&'a self, command: String) -> Measurement<'a> {
         Box::new(move || Ok(self.measure(&command)))
+    }
+
+    /// Records that using the script failed (a server that stopped answering): it is stopped,
+    /// and the footnote says why. The first failure is the one kept.
+    pub fn fail(&self, why: impl std::fmt::Display) {
+        let mut state = self.state.borrow_mut();
+        if matches!(*state, State::Running { .. }) {
+            *state = State::Off(format!("{why}"));
+        }
     }
 
     /// Whether the script runs (and so its figures count).
@@ -149,6 +196,17 @@ pub fn footnote(sources: &[Result<String, String>]) -> String {
         );
     }
     line
+}
+
+/// The port and the Python version in `listening on 127.0.0.1:PORT (Python X.Y.Z)`.
+fn parse_listening(line: &str) -> Option<(u16, String)> {
+    let rest = &line[line.find("127.0.0.1:")? + "127.0.0.1:".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let version = rest
+        .split_once("(Python ")
+        .and_then(|(_, v)| v.split_once(')'))
+        .map_or("3", |(v, _)| v);
+    Some((digits.parse().ok()?, version.to_string()))
 }
 
 /// A running `python3 -B bench/python/<script>` (`-B`: no bytecode written next to the
@@ -236,7 +294,7 @@ impl Script {
             .collect()
     }
 
-    /// The next answer (`ok …`, `error …`), waiting at most [`ANSWER_LIMIT`];
+    /// The next answer (`ok …`, `error …`) or address line, waiting at most [`ANSWER_LIMIT`];
     /// the other lines are kept in `said`.
     fn next_line(&mut self) -> Result<String, String> {
         let mut bytes = Vec::new();
@@ -259,7 +317,8 @@ impl Script {
                 Err(e) => return Err(self.ended(&format!("reading its answer: {e}"))),
             }
             let line = String::from_utf8_lossy(&bytes).trim_end().to_string();
-            if line.starts_with("ok ") || line.starts_with("error ") {
+            if line.starts_with("ok ") || line.starts_with("error ") || line.contains("127.0.0.1:")
+            {
                 return Ok(line);
             }
             if self.said.len() == SAID_LINES {
@@ -267,6 +326,24 @@ impl Script {
             }
             self.said.push_back(line);
         }
+    }
+
+    /// From now on a thread reads whatever the script writes, and drops it: a server prints
+    /// every message it gets, and would block on a full socket otherwise.
+    fn drain(&self) -> Result<(), String> {
+        let mut reader = self
+            .stream
+            .get_ref()
+            .try_clone()
+            .map_err(|e| format!("cannot share a socket: {e}"))?;
+        reader
+            .set_read_timeout(None)
+            .map_err(|e| format!("cannot clear the socket's timeout: {e}"))?;
+        // Detached: it ends when the script's end of the socket is closed.
+        thread::spawn(move || {
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        });
+        Ok(())
     }
 
     /// `what`, with the last lines the script wrote that were not answers.
@@ -371,6 +448,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_server_line_names_port_and_version() {
+        assert_eq!(
+            parse_listening("listening on 127.0.0.1:8001 (Python 3.11.7)"),
+            Some((8001, "3.11.7".to_string()))
+        );
+        assert_eq!(parse_listening("listening on ::1"), None);
+    }
+
+    #[test]
     fn ratios_read_as_how_many_times_faster_rust_is() {
         // Rust took 1 and 2 µs, Python 10 and 30 µs: 10× and 15×, median 12.5×.
         assert_eq!(faster_by_time(&[1.0, 2.0], &[10.0, 30.0]), 12.5);
@@ -457,6 +543,26 @@ mod tests {
         );
         // Later measurements give no figure rather than an error.
         assert!(python.measure("thread 1").is_nan());
+    }
+
+    #[test]
+    fn a_python_server_answers_the_bench_client_and_stops() {
+        if !have_python3() {
+            return;
+        }
+        for script in ["q7_server_threads.py", "q7_server_asyncio.py"] {
+            let python = Python::server(script);
+            let pid = python.pid();
+            let port = python.port().expect("a running server has a port");
+            let mut client = examples_socket::client::Client::connect(port).expect("connect");
+            assert_eq!(client.round_trip("你好").expect("a round trip"), "收到收到");
+            client.send("Q").expect("send Q");
+            drop(python);
+            assert!(
+                !group_alive(pid),
+                "{script} outlived the bench's handle on it"
+            );
+        }
     }
 
     #[test]
