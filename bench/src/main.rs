@@ -8,11 +8,16 @@
 //! `README.md` that gathers them. Every figure is the median of several runs after a warm-up;
 //! every comparison is between figures of the same run.
 //!
+//! When `python3` is on the PATH, each question also measures the same thing in CPython, with
+//! the scripts in `bench/python/`, in the same rounds, and adds a Python column and how many
+//! times faster Rust is (the [`python`] module).
+//!
 //! Run it through xtask, which builds it in release mode with the socket servers it needs:
 //! `cargo xtask bench` (a few minutes) or `cargo xtask bench --quick` (under a minute).
 
 mod chart;
 mod measure;
+mod python;
 mod q1_start;
 mod q2_cpu;
 mod q3_io;

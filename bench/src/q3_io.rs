@@ -16,6 +16,7 @@ use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 
 use crate::chart::{Chart, Series};
 use crate::measure::{Result, Settings, median_of, os_threads, seconds};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num};
 
 /// How long the video site waits before each answer.
@@ -78,6 +79,13 @@ fn check(body: &[u8], i: usize) -> Result<()> {
     }
 }
 
+/// The ways Python downloads too: the index of the Rust way it stands beside, its command in
+/// `bench/python/q3_io.py`, its name on the chart.
+const PYTHON_WAYS: [(usize, &str, &str); 2] = [
+    (1, "threads", "Python: a thread per request"),
+    (3, "asyncio", "Python: asyncio tasks, one thread"),
+];
+
 pub fn run(settings: &Settings) -> Result<Section> {
     let (port_tx, port_rx) = ipc::channel::<u16>()?;
     let (stop_tx, stop_rx) = ipc::channel::<()>()?;
@@ -93,6 +101,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
+    // Python's threads and asyncio download from the same site, in the same rounds.
+    let python = Python::start("q3_io.py");
 
     let ways: [&str; 4] = [
         "serial",
@@ -106,6 +116,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
         "wall time (ms)",
         "× one delay",
         "peak OS threads",
+        "Python (ms)",
+        "Rust × faster",
     ]);
     let mut series: Vec<Series> = ways
         .iter()
@@ -116,6 +128,10 @@ pub fn run(settings: &Settings) -> Result<Section> {
         })
         .collect();
     let mut summary = Vec::new();
+    let mut python_points: [Vec<(f64, f64)>; 2] = Default::default();
+    let mut python_summary = Vec::new();
+    // How many times faster Rust was at the largest count, for each of Python's ways.
+    let mut python_faster: Vec<f64> = Vec::new();
     // Wall times at the largest count, in the order of `ways` (serial is not run there).
     let mut at_largest: Vec<f64> = Vec::new();
     let counts: &[usize] = if settings.quick {
@@ -130,6 +146,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 continue;
             }
             let mut peak = 0;
+            let python_way = PYTHON_WAYS.iter().position(|p| p.0 == w);
+            let mut pairs = python::Pairs::default();
             let secs = median_of(settings, || {
                 settle(baseline);
                 let (result, threads) = with_peak_threads(|| {
@@ -171,8 +189,15 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     })
                 });
                 peak = peak.max(threads);
+                if let (Ok(rust), Some(k)) = (&result, python_way) {
+                    let command = format!("{} {} {requests}", PYTHON_WAYS[k].1, addr.port());
+                    pairs.push(*rust, python.measure(&command));
+                }
                 result
             })?;
+            let (rust_secs, python_secs) = pairs.measured();
+            let python_ms = python::median(python_secs) * 1e3;
+            let faster = python::faster_by_time(rust_secs, python_secs);
             let ms = secs * 1e3;
             table.row(vec![
                 requests.to_string(),
@@ -180,8 +205,17 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 num(ms),
                 num(secs / DELAY.as_secs_f64()),
                 peak.to_string(),
+                num(python_ms),
+                python::times(faster),
             ]);
             series[w].points.push((requests as f64, ms));
+            if let Some(k) = python_way {
+                python_points[k].push((requests as f64, python_ms));
+                if requests == largest && python.running() {
+                    python_summary.push(format!("{} {} ms", PYTHON_WAYS[k].1, num(python_ms)));
+                    python_faster.push(faster);
+                }
+            }
             if requests == largest {
                 let threads = if peak == 1 {
                     "1 thread".to_string()
@@ -193,8 +227,17 @@ pub fn run(settings: &Settings) -> Result<Section> {
             }
         }
     }
+    let python_note = python.footnote();
+    drop(python);
     drop(stop_tx);
     site.join()?;
+    for ((_, _, name), points) in PYTHON_WAYS.iter().zip(python_points) {
+        series.push(Series {
+            name: name.to_string(),
+            points,
+            dashed: false,
+        });
+    }
     series.push(Series {
         name: format!("floor: one delay ({} ms)", DELAY.as_millis()),
         points: counts
@@ -225,6 +268,20 @@ pub fn run(settings: &Settings) -> Result<Section> {
     } else {
         "Async tasks on one thread were slower here than a thread per request."
     });
+    if !python_summary.is_empty() {
+        let alike = python_faster.iter().all(|f| (0.67..=1.5).contains(f));
+        verdict.push_str(&format!(
+            " CPython against the same site, in the same rounds: {}{}",
+            python_summary.join(", "),
+            if alike {
+                " — about as long: the time is the site's delay, which neither language can \
+                 shorten."
+            } else {
+                ". The delay is the same for both; what differs is the work around the waits \
+                 (starting threads, parsing, checking each video)."
+            }
+        ));
+    }
     Ok(Section {
         id: "q3-io-bound",
         title: "3. IO-bound downloads: wall time and OS threads",
@@ -237,6 +294,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
             series,
         },
         table,
+        python: python_note,
         verdict,
     })
 }
