@@ -9,7 +9,9 @@
 //! `==` compares structurally (`1 != 1.0`). Dict keys compare as Python compares them
 //! ([`PyValue::py_eq`]): `d[1]` and `d[1.0]` are the same entry, and a list cannot be a key.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
@@ -37,11 +39,21 @@ pub enum PyValue {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PyList(pub Vec<PyValue>);
 
-/// A Python `dict`: keys in insertion order, compared as Python compares them.
-#[derive(Debug, Clone, Default)]
+/// A Python `dict`: keys in insertion order, compared as Python compares them, found by their
+/// hash as in Python (a lookup does not scan the entries).
+#[derive(Clone, Default)]
 pub struct PyDict {
     entries: Vec<(PyValue, PyValue)>,
+    /// A key's hash → the first entry whose key has it.
+    index: HashMap<u64, usize>,
+    /// For each entry, the next entry whose key has the same hash ([`NONE`] at the end).
+    next: Vec<usize>,
+    /// Hashes keyed at random, as Python's: a client cannot craft keys that all collide.
+    hasher: RandomState,
 }
+
+/// The end of a chain of entries in [`PyDict::next`].
+const NONE: usize = usize::MAX;
 
 /// How deeply lists and dicts may nest in a value that arrives from another process. Decoding
 /// recurses once per level: without a bound, a crafted message of a few hundred kilobytes of
@@ -186,10 +198,15 @@ impl PartialEq for Number {
             (Number::Float(a), Number::Float(b)) => a == b,
             (Number::Int(i), Number::Float(x)) | (Number::Float(x), Number::Int(i)) => {
                 // Exact: the float must be a whole number that is this int.
-                x.fract() == 0.0 && x >= i64::MIN as f64 && x < i64::MAX as f64 && x as i64 == i
+                whole(x) == Some(i)
             }
         }
     }
+}
+
+/// The int a float is equal to, if it is a whole number within an int's range.
+fn whole(x: f64) -> Option<i64> {
+    (x.fract() == 0.0 && x >= i64::MIN as f64 && x < i64::MAX as f64).then_some(x as i64)
 }
 
 /// Python's `print(x)` / `str(x)`: a str as its text, everything else as its `repr()`.
@@ -248,19 +265,74 @@ impl PyDict {
         if !key.is_hashable() {
             return Err(format!("TypeError: unhashable type: '{}'", key.type_name()));
         }
-        match self.entries.iter_mut().find(|(k, _)| k.py_eq(&key)) {
-            Some((_, slot)) => *slot = value,
-            None => self.entries.push((key, value)),
+        let hash = self.hash(&key);
+        let at = self.entries.len();
+        match self.index.get(&hash) {
+            None => {
+                self.index.insert(hash, at);
+            }
+            Some(&first) => {
+                let mut i = first;
+                loop {
+                    if self.entries[i].0.py_eq(&key) {
+                        self.entries[i].1 = value;
+                        return Ok(());
+                    }
+                    if self.next[i] == NONE {
+                        break;
+                    }
+                    i = self.next[i];
+                }
+                self.next[i] = at;
+            }
         }
+        self.entries.push((key, value));
+        self.next.push(NONE);
         Ok(())
     }
 
     /// `d.get(key)`: the value of an equal key.
     pub fn get(&self, key: &PyValue) -> Option<&PyValue> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.py_eq(key))
-            .map(|(_, v)| v)
+        let mut i = *self.index.get(&self.hash(key))?;
+        while i != NONE {
+            let (k, v) = &self.entries[i];
+            if k.py_eq(key) {
+                return Some(v);
+            }
+            i = self.next[i];
+        }
+        None
+    }
+
+    /// A hash that equal keys share (`hash(1) == hash(1.0) == hash(True)`, as in Python).
+    fn hash(&self, key: &PyValue) -> u64 {
+        let mut hasher = self.hasher.build_hasher();
+        match key.as_number() {
+            Some(Number::Int(i)) => {
+                hasher.write_u8(1);
+                hasher.write_i64(i);
+            }
+            Some(Number::Float(x)) => match whole(x) {
+                Some(i) => {
+                    hasher.write_u8(1);
+                    hasher.write_i64(i);
+                }
+                // Unequal floats that are not whole have different bits (NaN equals nothing).
+                None => {
+                    hasher.write_u8(2);
+                    hasher.write_u64(x.to_bits());
+                }
+            },
+            None => match key {
+                PyValue::Str(s) => {
+                    hasher.write_u8(3);
+                    hasher.write(s.as_bytes());
+                }
+                // None; and a list or dict, which is no key: looked up, it finds nothing.
+                other => hasher.write_u8(other.type_name().len() as u8),
+            },
+        }
+        hasher.finish()
     }
 
     /// `len(d)`.
@@ -276,6 +348,15 @@ impl PyDict {
     /// The entries, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&PyValue, &PyValue)> {
         self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// Shows the entries, in order.
+impl fmt::Debug for PyDict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PyDict")
+            .field("entries", &self.entries)
+            .finish_non_exhaustive()
     }
 }
 
@@ -501,6 +582,37 @@ mod tests {
         assert!(PyValue::Int(2).py_eq(&PyValue::Float(2.0)));
         assert!(!PyValue::Int(2).py_eq(&PyValue::Float(2.5)));
         assert_ne!(PyValue::Int(2), PyValue::Float(2.0));
+    }
+
+    #[test]
+    fn many_keys_are_found_by_hash_across_number_types() {
+        let mut d = PyDict::new();
+        for i in 0..10_000 {
+            d.insert(i.into(), (i * 2).into()).expect("hashable");
+        }
+        d.insert("7".into(), "str".into()).expect("hashable");
+        d.insert(0.5.into(), "half".into()).expect("hashable");
+        // Each replaced once more, through an equal key of another type.
+        for i in 0..10_000 {
+            d.insert(PyValue::Float(f64::from(i)), i.into())
+                .expect("hashable");
+        }
+        d.insert(false.into(), "False".into()).expect("hashable");
+        assert_eq!(d.len(), 10_002);
+        assert_eq!(d.get(&PyValue::Int(9_999)), Some(&PyValue::Int(9_999)));
+        assert_eq!(d.get(&PyValue::Int(0)), Some(&PyValue::from("False")));
+        assert_eq!(d.get(&PyValue::from("7")), Some(&PyValue::from("str")));
+        assert_eq!(d.get(&PyValue::Float(0.5)), Some(&PyValue::from("half")));
+        assert_eq!(d.get(&PyValue::Float(7.5)), None);
+        assert_eq!(d.get(&PyValue::Int(10_000)), None);
+        assert_eq!(d.get(&vec![1].into()), None);
+        // The first key inserted stays, as in Python.
+        assert_eq!(d.iter().next().map(|(k, _)| k.repr()), Some("0".into()));
+        // NaN equals nothing, itself included: each is a new entry, as for distinct NaN objects.
+        d.insert(f64::NAN.into(), 1.into()).expect("hashable");
+        d.insert(f64::NAN.into(), 2.into()).expect("hashable");
+        assert_eq!(d.len(), 10_004);
+        assert_eq!(d.get(&f64::NAN.into()), None);
     }
 
     #[test]
