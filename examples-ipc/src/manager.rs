@@ -4,25 +4,41 @@
 //! [`Manager::new`] starts the server: a real process, always started with the *spawn* method
 //! (a fresh run of this executable through `examples_processes::init()`), so it is clean whatever
 //! start method the program uses and holds nothing of its parent. It sends back the sending end
-//! of its request channel. [`Manager::dict`], [`list`](Manager::list), [`lock`](Manager::lock)
-//! and [`rlock`](Manager::rlock) ask it to create an object and return a *proxy*: the object's
-//! number and a channel to the server. The objects live only in the server; every proxy call is
-//! a request over ipc-channel with a fresh reply channel, answered by the server.
+//! of its *listener*, the one channel every client can reach it by. [`Manager::dict`],
+//! [`list`](Manager::list), [`lock`](Manager::lock) and [`rlock`](Manager::rlock) ask it to
+//! create an object and return a *proxy*: the object's number and a way to the server. The
+//! objects live only in the server; every proxy call is a request answered by the server — a
+//! round trip.
 //!
-//! Proxies are small serializable values: clone them and hand them to forked or spawned children
-//! and to pool workers, as the notes pass `d` and `l` in `args`. Objects stay in the server until
+//! # Connections
+//!
+//! As Python's proxies do, a thread keeps one *connection* to each manager it calls, and every
+//! call it makes to that manager — through any proxy — goes over it: the request on one channel,
+//! the answer back on the other, nothing created per call. The first call of a thread opens it:
+//! two channels, whose server-side ends go to the server over the listener; the server serves
+//! each connection on a thread of its own (again as Python's server does; `ps -T` shows them as
+//! `manager-conn-1`, `-2`…), which answers the requests in the order they come. The connection closes when its thread ends — the server's
+//! thread for it ends then too — or with its process.
+//!
+//! Proxies are small serializable values — the listener's sending end and the object's number:
+//! clone them and hand them to forked or spawned children and to pool workers, as the notes pass
+//! `d` and `l` in `args`. A process that receives a proxy opens its own connection on its first
+//! call. A *forked* child starts with a copy of its parent's connections, which are not its own
+//! (both would read the parent's answers): a connection belongs to the process that opened it,
+//! and a child that calls opens its own and closes the copies. Objects stay in the server until
 //! it stops (Python frees them when their last proxy goes; here they are few and short-lived).
 //!
 //! Faults become errors, not hangs: a call to a server that has died — killed, or shut down —
-//! fails with [`Error::Disconnected`]: either sending fails (its end of the request channel is
-//! closed) or the reply channel closes unanswered (the only other copy of its sending end was in
-//! the server).
+//! fails with [`Error::Disconnected`]: either sending fails (its end of the connection is closed)
+//! or the answer never comes and the channel it would come on closes instead (the only copy of
+//! its sending end was in the server). That holds for a call under way when the server dies too.
 //!
 //! # Locks
 //!
-//! The server is single-threaded and never blocks: an `acquire` that must wait is queued and
-//! answered when its turn comes. Dropping the guard sends the server a release request and
-//! waits for its answer, as Python's `release()` does.
+//! An `acquire` that must wait is queued in the server and answered when its turn comes; the
+//! connection's thread meanwhile waits for the next request, which cannot come before that
+//! answer. Dropping the guard sends the server a release request and waits for its answer, as
+//! Python's `release()` does.
 //!
 //! Each acquisition also comes with a small channel to the server: the guard keeps its sending
 //! end, the server watches its receiving end. It is the fallback for a holder that *dies*: the
@@ -37,13 +53,19 @@
 //!
 //! [`RLock`]: RLockProxy
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
 use std::time::Duration;
 
 use examples_processes::{Process, StartMethod, target};
 use ipc_channel::ipc::{self, IpcReceiver, IpcReceiverSet, IpcSelectionResult, IpcSender};
+use ipc_channel::{IpcError, TryRecvError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Context, Error, Result};
@@ -55,35 +77,41 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the server answers: a value, or the message of the exception Python would raise.
 type Reply = std::result::Result<Answer, String>;
 
+/// What arrives on the server's listener.
+#[derive(Debug, Serialize, Deserialize)]
+enum Hello {
+    /// A new connection: the server reads requests from `requests` and answers on `replies`.
+    Connect {
+        requests: IpcReceiver<Request>,
+        replies: IpcSender<Reply>,
+    },
+    /// Stop serving (`manager.shutdown()`).
+    Shutdown { reply: IpcSender<Reply> },
+}
+
+/// A request on a connection; each gets one answer, in order.
 #[derive(Debug, Serialize, Deserialize)]
 enum Request {
     Create {
         kind: Kind,
-        reply: IpcSender<Reply>,
     },
     Dict {
         id: u64,
         op: DictOp,
-        reply: IpcSender<Reply>,
     },
     List {
         id: u64,
         op: ListOp,
-        reply: IpcSender<Reply>,
     },
+    /// Answered once the lock is ours, which may be much later.
     Acquire {
         id: u64,
         owner: Owner,
         hold: IpcReceiver<()>,
-        reply: IpcSender<Reply>,
     },
-    /// Release the acquisition whose hold channel has this number (see `Answer::Held`).
+    /// Release the acquisition with this number (see `Answer::Held`).
     Release {
         hold: u64,
-        reply: IpcSender<Reply>,
-    },
-    Shutdown {
-        reply: IpcSender<Reply>,
     },
 }
 
@@ -144,26 +172,139 @@ impl Owner {
     }
 }
 
-/// A way to the server: the sending end of its request channel.
+/// A way to the server: the sending end of its listener, and which manager it is.
 #[derive(Clone, Serialize, Deserialize)]
 struct Client {
+    listener: IpcSender<Hello>,
+    /// A random number that tells this manager from every other: the key of the connections
+    /// to it.
+    manager: u64,
+}
+
+/// One thread's connection to one manager's server.
+struct Connection {
+    manager: u64,
+    /// The process that opened it: a forked child has a copy it must not use.
+    pid: u32,
     requests: IpcSender<Request>,
+    replies: IpcReceiver<Reply>,
+}
+
+thread_local! {
+    /// This thread's connections, one per manager it has called.
+    static CONNECTIONS: RefCell<Vec<Connection>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Client {
-    /// Sends the request that `make` builds around a fresh reply channel; waits for the answer.
-    fn call(&self, what: &str, make: impl FnOnce(IpcSender<Reply>) -> Request) -> Result<Answer> {
-        let context = || format!("{what}: asking the manager's server");
-        let (reply, answer) = ipc::channel::<Reply>().context(context)?;
-        // The request carries our only copy of the reply's sending end: if the server dies, it
-        // dies with it, and `recv` below fails instead of waiting forever.
-        self.requests.send(make(reply)).context(context)?;
-        match answer.recv() {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(exception)) => Err(Error::Server(exception)),
-            Err(e) => Err(e).context(|| format!("{what}: waiting for the manager's server")),
+    /// Sends `request` on this thread's connection to the server (opened if need be) and waits
+    /// for the answer. `what` names the call in an error.
+    fn call(&self, what: &str, request: Request) -> Result<Answer> {
+        let mut request = Some(request);
+        let cached = CONNECTIONS.try_with(|connections| {
+            let mut connections = connections.try_borrow_mut().ok()?;
+            let request = request.take()?;
+            Some(self.call_cached(&mut connections, what, request))
+        });
+        match (cached, request) {
+            (Ok(Some(answer)), _) => answer,
+            // This thread is ending (its connections are gone already): a connection for this
+            // call alone.
+            (_, Some(request)) => self.connect(what)?.call(what, request),
+            (_, None) => Err(Error::Usage(format!("{what}: the request was lost"))),
         }
     }
+
+    fn call_cached(
+        &self,
+        connections: &mut Vec<Connection>,
+        what: &str,
+        request: Request,
+    ) -> Result<Answer> {
+        let pid = std::process::id();
+        let at = match connections
+            .iter()
+            .position(|c| c.manager == self.manager && c.pid == pid)
+        {
+            Some(at) => at,
+            None => {
+                // Copies of the connections of the process this one was forked from are not
+                // ours: close them; and those whose server has gone.
+                connections.retain(|c| c.pid == pid && c.server_alive());
+                connections.push(self.connect(what)?);
+                connections.len() - 1
+            }
+        };
+        let answer = connections[at].call(what, request);
+        if matches!(answer, Err(ref e) if !matches!(e, Error::Server(_))) {
+            // The connection may be out of step, or its server gone: the next call opens another.
+            connections.swap_remove(at);
+        }
+        answer
+    }
+
+    /// Opens a connection: its two channels' server-side ends go to the server.
+    fn connect(&self, what: &str) -> Result<Connection> {
+        let context = || format!("{what}: connecting to the manager's server");
+        let (requests, server_requests) = ipc::channel::<Request>().context(context)?;
+        let (server_replies, replies) = ipc::channel::<Reply>().context(context)?;
+        // The server gets the only sending end of `replies`: if it dies, `replies` closes.
+        self.listener
+            .send(Hello::Connect {
+                requests: server_requests,
+                replies: server_replies,
+            })
+            .context(context)?;
+        Ok(Connection {
+            manager: self.manager,
+            pid: std::process::id(),
+            requests,
+            replies,
+        })
+    }
+
+    /// Closes this thread's connection to this manager, if it has one.
+    fn disconnect(&self) {
+        let _ = CONNECTIONS.try_with(|connections| {
+            if let Ok(mut connections) = connections.try_borrow_mut() {
+                connections.retain(|c| c.manager != self.manager);
+            }
+        });
+    }
+}
+
+impl Connection {
+    fn call(&self, what: &str, request: Request) -> Result<Answer> {
+        self.requests
+            .send(request)
+            .context(|| format!("{what}: asking the manager's server"))?;
+        // The answer is bytes from another process: a message whose channel numbers do not
+        // match makes ipc-channel panic, here an error (as `examples_processes::decode`).
+        match catch_unwind(AssertUnwindSafe(|| self.replies.recv())) {
+            Ok(Ok(Ok(answer))) => Ok(answer),
+            Ok(Ok(Err(exception))) => Err(Error::Server(exception)),
+            Ok(Err(e)) => Err(e).context(|| format!("{what}: waiting for the manager's server")),
+            Err(_) => Err(Error::channel(
+                format!("{what}: the manager's server"),
+                "answered with a message whose channels do not match its content",
+            )),
+        }
+    }
+
+    /// Whether its server may still answer: an idle connection has nothing to read, unless the
+    /// server has gone and closed it.
+    fn server_alive(&self) -> bool {
+        matches!(self.replies.try_recv(), Err(TryRecvError::Empty))
+    }
+}
+
+/// A random number, different in every manager.
+fn unique_key() -> u64 {
+    let mut hasher = std::hash::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
 }
 
 fn unexpected(what: &str, answer: Answer) -> Error {
@@ -186,7 +327,7 @@ fn unexpected(what: &str, answer: Answer) -> Error {
 /// of the `with Manager() as manager:` block) shuts the server down and reaps it.
 pub struct Manager {
     client: Client,
-    server: Option<Process<(IpcSender<IpcSender<Request>>,)>>,
+    server: Option<Process<(IpcSender<IpcSender<Hello>>,)>>,
 }
 
 impl fmt::Debug for Manager {
@@ -202,14 +343,17 @@ impl Manager {
     /// Starts the server process and waits until it is ready.
     pub fn new() -> Result<Self> {
         let context = || "starting the manager's server".to_string();
-        let (ready_tx, ready) = ipc::channel::<IpcSender<Request>>().context(context)?;
+        let (ready_tx, ready) = ipc::channel::<IpcSender<Hello>>().context(context)?;
         let mut server = Process::new(target!(serve), (ready_tx,))
             .name("SyncManager-1")
             .start_method(StartMethod::Spawn);
         server.start()?;
         match ready.recv() {
-            Ok(requests) => Ok(Manager {
-                client: Client { requests },
+            Ok(listener) => Ok(Manager {
+                client: Client {
+                    listener,
+                    manager: unique_key(),
+                },
                 server: Some(server),
             }),
             Err(e) => {
@@ -234,10 +378,7 @@ impl Manager {
 
     fn create(&self, kind: Kind) -> Result<u64> {
         let what = format!("manager.{}()", kind.python_name());
-        match self
-            .client
-            .call(&what, |reply| Request::Create { kind, reply })?
-        {
+        match self.client.call(&what, Request::Create { kind })? {
             Answer::Id(id) => Ok(id),
             other => Err(unexpected(&what, other)),
         }
@@ -281,12 +422,13 @@ impl Manager {
         let Some(mut server) = self.server.take() else {
             return Ok(());
         };
+        self.client.disconnect();
         let confirmed = (|| -> Result<bool> {
             let context = || "shutting down the manager's server".to_string();
             let (reply, answer) = ipc::channel::<Reply>().context(context)?;
             self.client
-                .requests
-                .send(Request::Shutdown { reply })
+                .listener
+                .send(Hello::Shutdown { reply })
                 .context(context)?;
             Ok(answer.try_recv_timeout(SHUTDOWN_TIMEOUT).is_ok())
         })();
@@ -327,9 +469,7 @@ pub struct DictProxy {
 
 impl DictProxy {
     fn call(&self, what: &str, op: DictOp) -> Result<Answer> {
-        let id = self.id;
-        self.client
-            .call(what, |reply| Request::Dict { id, op, reply })
+        self.client.call(what, Request::Dict { id: self.id, op })
     }
 
     /// `d[key] = value`. Keys compare as in Python (`1 == 1.0`); a list is no key (`TypeError`).
@@ -384,9 +524,7 @@ pub struct ListProxy {
 
 impl ListProxy {
     fn call(&self, what: &str, op: ListOp) -> Result<Answer> {
-        let id = self.id;
-        self.client
-            .call(what, |reply| Request::List { id, op, reply })
+        self.client.call(what, Request::List { id: self.id, op })
     }
 
     /// `l.append(value)`.
@@ -445,12 +583,14 @@ impl ListProxy {
 fn acquire(client: &Client, id: u64, what: &str) -> Result<ManagedGuard> {
     let (alive, watched) = ipc::channel::<()>().context(|| format!("{what}: making a channel"))?;
     let owner = Owner::current();
-    match client.call(what, |reply| Request::Acquire {
-        id,
-        owner,
-        hold: watched,
-        reply,
-    })? {
+    match client.call(
+        what,
+        Request::Acquire {
+            id,
+            owner,
+            hold: watched,
+        },
+    )? {
         Answer::Held(hold) => Ok(ManagedGuard {
             client: client.clone(),
             hold,
@@ -459,7 +599,6 @@ fn acquire(client: &Client, id: u64, what: &str) -> Result<ManagedGuard> {
         other => Err(unexpected(what, other)),
     }
 }
-
 /// A lock that lives in the manager's server (`manager.Lock()`); not re-entrant.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct LockProxy {
@@ -504,10 +643,9 @@ impl Drop for ManagedGuard {
     /// `lock.release()`: asks the server to release this acquisition and waits for its answer.
     /// A server that is gone has nothing left to release.
     fn drop(&mut self) {
-        let hold = self.hold;
         let _ = self
             .client
-            .call("lock.release()", |reply| Request::Release { hold, reply });
+            .call("lock.release()", Request::Release { hold: self.hold });
     }
 }
 
@@ -532,9 +670,9 @@ impl fmt::Debug for ManagedGuard {
 
 // ── The server ──────────────────────────────────────────────────────────────────────────────
 
-/// The server process's target: makes its request channel, sends its sending end back through
-/// `ready`, and serves until shut down or until every client is gone.
-fn serve(ready: IpcSender<IpcSender<Request>>) {
+/// The server process's target: makes its listener, sends its sending end back through `ready`,
+/// and serves until shut down or until every client is gone.
+fn serve(ready: IpcSender<IpcSender<Hello>>) {
     if let Err(e) = Server::run(ready) {
         eprintln!("manager server {}: {e}", std::process::id());
     }
@@ -549,7 +687,7 @@ enum Object {
 struct LockState {
     reentrant: bool,
     owner: Option<Owner>,
-    /// The hold channels (their ids in the receiver set) of the owner's acquisitions.
+    /// The owner's acquisitions (their numbers).
     holds: Vec<u64>,
     waiting: VecDeque<Waiter>,
 }
@@ -557,140 +695,235 @@ struct LockState {
 struct Waiter {
     owner: Owner,
     hold: u64,
+    /// Its connection's answering end.
     reply: IpcSender<Reply>,
 }
 
-struct Server {
-    set: IpcReceiverSet,
-    requests: u64,
+/// What the server holds, shared by its threads.
+struct Objects {
     objects: HashMap<u64, Object>,
-    /// hold channel → its lock
+    /// acquisition number → its lock
     holds: HashMap<u64, u64>,
     next_id: u64,
+    next_hold: u64,
 }
 
+/// From a connection's thread to the main thread: watch this acquisition's channel.
+#[derive(Debug, Serialize, Deserialize)]
+struct Watch {
+    hold: u64,
+    channel: IpcReceiver<()>,
+}
+
+type Shared = Arc<Mutex<Objects>>;
+
+fn lock(shared: &Shared) -> MutexGuard<'_, Objects> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+struct Server;
+
 impl Server {
-    fn run(ready: IpcSender<IpcSender<Request>>) -> Result<()> {
+    /// The main thread: takes new connections off the listener and starts a thread for each;
+    /// watches the acquisitions' channels, releasing a lock whose holder has died.
+    fn run(ready: IpcSender<IpcSender<Hello>>) -> Result<()> {
         let context = || "starting".to_string();
-        let (requests_tx, requests) = ipc::channel::<Request>().context(context)?;
+        let (listener_tx, listener) = ipc::channel::<Hello>().context(context)?;
+        let (watch_tx, watch) = ipc::channel::<Watch>().context(context)?;
         let mut set = IpcReceiverSet::new().context(context)?;
-        let requests = set.add(requests).context(context)?;
-        // Our only sending end goes to the parent: when every client has dropped its copy, the
-        // channel closes and we stop.
-        ready.send(requests_tx).context(context)?;
+        let listener = set.add(listener).context(context)?;
+        let watch = set.add(watch).context(context)?;
+        // Our only sending end of the listener goes to the parent: when every client has dropped
+        // its copy, the listener closes and we stop.
+        ready.send(listener_tx).context(context)?;
         drop(ready);
-        let mut server = Server {
-            set,
-            requests,
+        let shared: Shared = Arc::new(Mutex::new(Objects {
             objects: HashMap::new(),
             holds: HashMap::new(),
             next_id: 1,
-        };
+            next_hold: 1,
+        }));
+        // channel in the set → the acquisition it watches
+        let mut watched: HashMap<u64, u64> = HashMap::new();
+        let mut connections = 0u64;
         loop {
-            let events = server
-                .set
+            let events = set
                 .select()
                 .context(|| "waiting for requests".to_string())?;
             for event in events {
                 match event {
-                    IpcSelectionResult::MessageReceived(id, message) if id == server.requests => {
-                        // A request that does not decode is a client's fault, not a reason to
+                    IpcSelectionResult::MessageReceived(id, message) if id == listener => {
+                        // A message that does not decode is a client's fault, not a reason to
                         // stop serving the others: said, and dropped.
-                        match examples_processes::decode::<Request>(message) {
-                            Ok(request) => {
-                                if server.handle(request)? == Flow::Stop {
-                                    return Ok(());
+                        match examples_processes::decode::<Hello>(message) {
+                            Ok(Hello::Connect { requests, replies }) => {
+                                let (shared, watch_tx) = (Arc::clone(&shared), watch_tx.clone());
+                                connections += 1;
+                                // `ps -T` shows it: one thread per connection, numbered.
+                                let started = thread::Builder::new()
+                                    .name(format!("manager-conn-{connections}"))
+                                    .spawn(move || {
+                                        serve_connection(requests, replies, shared, watch_tx)
+                                    });
+                                if let Err(e) = started {
+                                    // Its channels close: the client's call fails, not hangs.
+                                    eprintln!(
+                                        "manager server {}: a connection refused: {e}",
+                                        std::process::id()
+                                    );
                                 }
+                            }
+                            Ok(Hello::Shutdown { reply }) => {
+                                let _ = reply.send(Ok(Answer::Done));
+                                return Ok(());
                             }
                             Err(e) => {
                                 eprintln!("manager server {}: {e}: ignored", std::process::id())
                             }
                         }
                     }
-                    IpcSelectionResult::ChannelClosed(id) if id == server.requests => {
-                        return Ok(());
+                    IpcSelectionResult::MessageReceived(id, message) if id == watch => {
+                        if let Ok(Watch { hold, channel }) =
+                            examples_processes::decode::<Watch>(message)
+                        {
+                            let channel = set
+                                .add(channel)
+                                .context(|| "watching a lock's holder".to_string())?;
+                            watched.insert(channel, hold);
+                        }
                     }
-                    IpcSelectionResult::ChannelClosed(id) => server.release(id),
-                    // Nobody sends on a hold channel.
+                    IpcSelectionResult::ChannelClosed(id) if id == listener => return Ok(()),
+                    IpcSelectionResult::ChannelClosed(id) => {
+                        // An acquisition's holder (or waiter) is gone.
+                        if let Some(hold) = watched.remove(&id) {
+                            lock(&shared).release(hold);
+                        }
+                    }
+                    // Nobody sends on an acquisition's channel.
                     IpcSelectionResult::MessageReceived(..) => {}
                 }
             }
         }
     }
+}
 
-    fn handle(&mut self, request: Request) -> Result<Flow> {
-        // A client that died before reading its answer is no reason to stop: ignore send errors.
-        match request {
-            Request::Create { kind, reply } => {
-                let id = self.next_id;
-                self.next_id += 1;
-                let object = match kind {
-                    Kind::Dict => Object::Dict(PyDict::new()),
-                    Kind::List => Object::List(PyList::new()),
-                    Kind::Lock | Kind::RLock => Object::Lock(LockState {
-                        reentrant: kind == Kind::RLock,
-                        owner: None,
-                        holds: Vec::new(),
-                        waiting: VecDeque::new(),
-                    }),
-                };
-                self.objects.insert(id, object);
-                let _ = reply.send(Ok(Answer::Id(id)));
-            }
-            Request::Dict { id, op, reply } => {
-                let answer = match self.objects.get_mut(&id) {
-                    Some(Object::Dict(dict)) => dict_op(dict, op),
-                    _ => Err(format!("KeyError: no dict {id} in this manager")),
-                };
-                let _ = reply.send(answer);
-            }
-            Request::List { id, op, reply } => {
-                let answer = match self.objects.get_mut(&id) {
-                    Some(Object::List(list)) => list_op(list, op),
-                    _ => Err(format!("KeyError: no list {id} in this manager")),
-                };
-                let _ = reply.send(answer);
-            }
-            Request::Acquire {
-                id,
-                owner,
-                hold,
-                reply,
-            } => {
-                let Some(Object::Lock(lock)) = self.objects.get_mut(&id) else {
-                    let _ = reply.send(Err(format!("KeyError: no lock {id} in this manager")));
-                    return Ok(Flow::Go);
-                };
-                let hold = self
-                    .set
-                    .add(hold)
-                    .context(|| "watching a lock's holder".to_string())?;
-                self.holds.insert(hold, id);
-                let free = lock.owner.is_none();
-                let ours = lock.reentrant && lock.owner == Some(owner);
-                if free || ours {
-                    lock.owner = Some(owner);
-                    lock.holds.push(hold);
-                    let _ = reply.send(Ok(Answer::Held(hold)));
-                } else {
-                    lock.waiting.push_back(Waiter { owner, hold, reply });
+/// A connection's thread: answers its requests, in order, until the client closes it.
+fn serve_connection(
+    requests: IpcReceiver<Request>,
+    replies: IpcSender<Reply>,
+    shared: Shared,
+    watch: IpcSender<Watch>,
+) {
+    loop {
+        // Bytes from another process: a message whose channel numbers do not match makes
+        // ipc-channel panic, here an error (as `examples_processes::decode`).
+        let request = match catch_unwind(AssertUnwindSafe(|| requests.recv())) {
+            Ok(Ok(request)) => request,
+            // The client has gone (its thread or process ended): so does this thread.
+            Ok(Err(IpcError::Disconnected | IpcError::Io(_))) => return,
+            // Its fault, and said to it: the caller waits for an answer.
+            Ok(Err(IpcError::SerializationError(e))) => {
+                if replies
+                    .send(Err(format!("a request that does not decode ({e})")))
+                    .is_err()
+                {
+                    return;
                 }
+                continue;
             }
-            Request::Release { hold, reply } => {
-                self.release(hold);
-                let _ = reply.send(Ok(Answer::Done));
+            Err(_) => {
+                let refused = "a request whose channels do not match its content";
+                if replies.send(Err(refused.to_string())).is_err() {
+                    return;
+                }
+                continue;
             }
-            Request::Shutdown { reply } => {
-                let _ = reply.send(Ok(Answer::Done));
-                return Ok(Flow::Stop);
+        };
+        if let Some(answer) = handle(request, &shared, &replies, &watch) {
+            // A client that died before reading its answer closes the connection.
+            if replies.send(answer).is_err() {
+                return;
             }
         }
-        Ok(Flow::Go)
     }
+}
 
-    /// Ends acquisition `hold` — released by its guard, or its process died (its hold channel
+/// The answer to `request`, or `None` for an acquisition that must wait its turn (answered on
+/// `replies` when it comes).
+fn handle(
+    request: Request,
+    shared: &Shared,
+    replies: &IpcSender<Reply>,
+    watch: &IpcSender<Watch>,
+) -> Option<Reply> {
+    let mut objects = lock(shared);
+    Some(match request {
+        Request::Create { kind } => {
+            let id = objects.next_id;
+            objects.next_id += 1;
+            let object = match kind {
+                Kind::Dict => Object::Dict(PyDict::new()),
+                Kind::List => Object::List(PyList::new()),
+                Kind::Lock | Kind::RLock => Object::Lock(LockState {
+                    reentrant: kind == Kind::RLock,
+                    owner: None,
+                    holds: Vec::new(),
+                    waiting: VecDeque::new(),
+                }),
+            };
+            objects.objects.insert(id, object);
+            Ok(Answer::Id(id))
+        }
+        Request::Dict { id, op } => match objects.objects.get_mut(&id) {
+            Some(Object::Dict(dict)) => dict_op(dict, op),
+            _ => Err(format!("KeyError: no dict {id} in this manager")),
+        },
+        Request::List { id, op } => match objects.objects.get_mut(&id) {
+            Some(Object::List(list)) => list_op(list, op),
+            _ => Err(format!("KeyError: no list {id} in this manager")),
+        },
+        Request::Acquire {
+            id,
+            owner,
+            hold: channel,
+        } => {
+            let hold = objects.next_hold;
+            objects.next_hold += 1;
+            let Some(Object::Lock(lock)) = objects.objects.get_mut(&id) else {
+                return Some(Err(format!("KeyError: no lock {id} in this manager")));
+            };
+            let free = lock.owner.is_none();
+            let ours = lock.reentrant && lock.owner == Some(owner);
+            let answer = if free || ours {
+                lock.owner = Some(owner);
+                lock.holds.push(hold);
+                Some(Ok(Answer::Held(hold)))
+            } else {
+                lock.waiting.push_back(Waiter {
+                    owner,
+                    hold,
+                    reply: replies.clone(),
+                });
+                None
+            };
+            objects.holds.insert(hold, id);
+            drop(objects);
+            // Watched from now on: its closing ends the acquisition. A main thread that is gone
+            // is a server shutting down.
+            let _ = watch.send(Watch { hold, channel });
+            return answer;
+        }
+        Request::Release { hold } => {
+            objects.release(hold);
+            Ok(Answer::Done)
+        }
+    })
+}
+
+impl Objects {
+    /// Ends acquisition `hold` — released by its guard, or its process died (its channel
     /// closed) — or, if it is still waiting, withdraws it. Nothing if it has ended already: a
-    /// released hold's channel closes later, when every copy of its sending end is gone.
+    /// released acquisition's channel closes later, when every copy of its sending end is gone.
     fn release(&mut self, hold: u64) {
         let Some(id) = self.holds.remove(&hold) else {
             return;
@@ -719,15 +952,9 @@ impl LockState {
                 self.holds.push(waiter.hold);
                 return;
             }
-            // It died waiting; its hold channel's closing will find nothing to release.
+            // It died waiting; its channel's closing will find nothing to release.
         }
     }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Flow {
-    Go,
-    Stop,
 }
 
 fn dict_op(dict: &mut PyDict, op: DictOp) -> Reply {
@@ -814,6 +1041,7 @@ mod tests {
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)
         ) {
             let message = |bytes: &[u8]| ipc_channel::ipc::IpcMessage::from_data(bytes.to_vec());
+            let _ = examples_processes::decode::<Hello>(message(&bytes));
             let _ = examples_processes::decode::<Request>(message(&bytes));
             let _ = examples_processes::decode::<Reply>(message(&bytes));
         }
