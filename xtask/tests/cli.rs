@@ -61,6 +61,7 @@ static HANGING: Example = Example {
     paced_secs: 0,
     alone: false,
     extends: None,
+    pairing: CATALOG[0].pairing,
 };
 
 #[test]
