@@ -16,13 +16,14 @@
 //!   raw HTML escaped and remote images turned into links, so that nothing loads from elsewhere.
 //! - [`render`] — the pages themselves: the navigation, the two columns, the outputs.
 //! - [`site`] — writes the pages, the stylesheet and the figures into the output directory.
-//! - `gather` — runs the examples and the snippets and pairs them with the notes' blocks, using
+//! - [`gather`] — runs the examples and the snippets and pairs them with the notes' blocks, using
 //!   the catalog, the notes reader and `compare` of the `xtask` library.
 //! - [`browser`] — the check in a real browser: headless Chromium loads every page, and the two
 //!   columns of each pair sit side by side at 1400 px and stack at 800 px.
 #![deny(clippy::unwrap_used)]
 
 pub mod browser;
+pub mod gather;
 pub mod highlight;
 pub mod markdown;
 pub mod model;
