@@ -7,11 +7,18 @@
 //! - [`workspace`]: where things are, and the README table generated from the catalog;
 //! - [`notes`]: the reader's copy of the notes, found and parsed at run time (never stored);
 //! - [`pairing`]: the catalog's examples resolved against the notes, and the completeness check;
-//! - [`runall`]: `cargo xtask run-all`.
+//! - [`columns`]: text laid out in terminal columns (CJK characters take two), wrapped;
+//! - [`runall`]: `cargo xtask run-all`, and the server/client pair runner it shares;
+//! - [`compare`]: runs a snippet with `python3` beside its program, normalizes both outputs
+//!   and matches them line by line — data, no terminal;
+//! - [`render`]: `show` and `compare` as text for a terminal of a given width.
 #![deny(clippy::unwrap_used)]
 
 pub mod catalog;
+pub mod columns;
+pub mod compare;
 pub mod notes;
 pub mod pairing;
+pub mod render;
 pub mod runall;
 pub mod workspace;

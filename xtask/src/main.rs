@@ -1,49 +1,191 @@
-//! `cargo xtask`: list, run and check the examples. See `cargo xtask help`.
+//! `cargo xtask`: list, run, show and compare the examples. See `cargo xtask help`.
 
+use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, PoisonError, mpsc};
+use std::time::Instant;
 
+use lexopt::prelude::*;
 use xtask::catalog::{self, Example};
-use xtask::runall::{self, Options};
+use xtask::compare::{self, Comparison};
+use xtask::notes::Notes;
+use xtask::render::{self, Layout};
+use xtask::runall::{self, Options, say};
 use xtask::workspace;
 
 const USAGE: &str = "\
-cargo xtask <command>
+cargo xtask <command> [--help]
 
-  list                       the examples, in the order of the notes
-  run NAME [-- ARGS…]        build and run one example by its binary name
-  run-all [FILTER…]          build every example, run them all, print a summary
-      --time-scale X         scale every sleep by X (default: $EXAMPLES_TIME_SCALE, else 1.0)
-  readme [--check]           write the catalog's table into README.md (or check it is current)
-  bench [--quick] [--only N] measure the notes' claims (release build); tables and SVG charts go
-                             to target/bench/ (--quick: a debug build and small sizes, for CI)
-  help                       this text
+  list                        the examples, in the order of the notes
+  run NAME [-- ARGS…]         build and run one example by its binary name
+  run-all [FILTER…]           build every example, run them all, print a summary
+      --time-scale X          scale every sleep by X (default: $EXAMPLES_TIME_SCALE, else 1)
+  show NAME                   the notes' snippet beside its program, in two columns
+      --stacked               one after the other (the default when stdout is no terminal or
+                              narrower than 100 columns)
+  compare NAME… | --all       run the notes' Python (python3) and the Rust program, and show
+                              line by line that the Rust prints what the Python prints
+      --time-scale X          as for run-all
+  readme [--check]            write the catalog's table into README.md (or check it is current)
+  bench [--quick] [--only N]  measure the notes' claims (release build); tables and SVG charts go
+                              to target/bench/ (--quick: a debug build and small sizes, for CI)
+  help                        this text
+
+show and compare read your copy of the notes: --notes PATH, else $MODULE3_NOTES, else
+../shared/notes/module3.md beside the repository.
 ";
 
+const LIST_HELP: &str = "\
+cargo xtask list
+
+Every example, in the order of the notes: its section, name, package and what it shows.
+";
+
+const RUN_HELP: &str = "\
+cargo xtask run NAME [-- ARGS…]
+
+Builds the examples as run-all does and runs the example NAME in this terminal, with ARGS.
+  cargo xtask run s05-lock
+  cargo xtask run s11-server -- --port 8002
+";
+
+const RUN_ALL_HELP: &str = "\
+cargo xtask run-all [FILTER…] [--time-scale X]
+
+Builds every example, runs them (those that measure time alone, afterwards), prints each one's
+output and a summary. A FILTER keeps the examples whose names contain it.
+  --time-scale X   scale every sleep by X, a number ≥ 0 (default: $EXAMPLES_TIME_SCALE, else 1)
+Ctrl-C kills every running example with the processes it started, then prints the summary.
+";
+
+const SHOW_HELP: &str = "\
+cargo xtask show NAME [--stacked] [--width N] [--notes PATH]
+
+The section's heading, the program's header, then the notes' snippet beside the program in two
+columns, and the commands that run each side.
+  --stacked        one after the other (the default when stdout is no terminal or narrower than
+                   100 columns)
+  --width N        lay out for N columns instead of the terminal's width
+  --notes PATH     your copy of the notes (default: $MODULE3_NOTES, else
+                   ../shared/notes/module3.md beside the repository)
+";
+
+const COMPARE_HELP: &str = "\
+cargo xtask compare NAME… | --all [--time-scale X] [--notes PATH] [--stacked] [--width N] [--jobs N]
+
+Runs each example's snippet from your notes with python3 and the Rust program, each in a fresh
+temporary directory, at the same time scale; shows both outputs side by side, normalized
+(addresses, pids, thread ids, ports, temporary paths), each Python line marked found (✓),
+declared in the catalog as a difference (≈) or missing (✗); then a verdict line per example.
+Fails when a Python line is missing and undeclared. Needs python3.
+  --all            every example
+  --time-scale X   scale every sleep of both sides by X (default: $EXAMPLES_TIME_SCALE, else 1)
+  --jobs N         compare N examples at a time (default 3)
+  --stacked, --width N, --notes PATH   as for show
+";
+
+const README_HELP: &str = "\
+cargo xtask readme [--check]
+
+Writes the catalog's table into README.md; with --check, only checks that it is current.
+";
+
+const BENCH_HELP: &str = "\
+cargo xtask bench [--quick] [--only N]
+
+Measures the notes' claims (release build); tables and SVG charts go to target/bench/.
+  --quick    a debug build and small sizes, for CI
+  --only N   only question N (1-7)
+";
+
+/// A mistake in the command line: one line for stderr, exit 2.
+#[derive(Debug)]
+struct Usage(String);
+
+impl From<lexopt::Error> for Usage {
+    fn from(error: lexopt::Error) -> Self {
+        Usage(error.to_string())
+    }
+}
+
+impl From<String> for Usage {
+    fn from(message: String) -> Self {
+        Usage(message)
+    }
+}
+
+impl From<&str> for Usage {
+    fn from(message: &str) -> Self {
+        Usage(message.to_string())
+    }
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("list") => list(),
-        Some("run") => run(&args[1..]),
-        Some("run-all") => run_all(&args[1..]),
-        Some("readme") => readme(&args[1..]),
-        Some("bench") => bench(&args[1..]),
-        Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
-            0
+    // A closed stdout (`| head`, `| true`) ends xtask quietly, as SIGPIPE ends a Unix tool;
+    // run-all and compare, which have processes to clean up first, write through `say`.
+    pace::init();
+    let mut parser = lexopt::Parser::from_env();
+    let code = match command(&mut parser) {
+        Ok(code) => code,
+        Err(Usage(message)) => {
+            eprintln!("error: {message}");
+            2
         }
-        Some(other) => usage_error(&format!("unknown command `{other}`")),
-        None => usage_error("no command given"),
     };
     ExitCode::from(code)
 }
 
-fn usage_error(message: &str) -> u8 {
-    eprint!("error: {message}\n\n{USAGE}");
-    2
+fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let name = match parser.next()? {
+        Some(Value(name)) => name.string()?,
+        Some(Long("help") | Short('h')) => "help".to_string(),
+        Some(other) => return Err(other.unexpected().into()),
+        None => return Err("no command given; `cargo xtask help` lists them".into()),
+    };
+    let in_command = |e: Usage| Usage(format!("{} (see `cargo xtask {name} --help`)", e.0));
+    let result = match name.as_str() {
+        "list" => list(parser),
+        "run" => run(parser),
+        "run-all" => run_all(parser),
+        "show" => show(parser),
+        "compare" => compare(parser),
+        "readme" => readme(parser),
+        "bench" => bench(parser),
+        "help" => {
+            print!("{USAGE}");
+            return Ok(0);
+        }
+        other => {
+            return Err(format!(
+                "unknown command `{other}`; the commands: list, run, run-all, show, compare, \
+                 readme, bench, help"
+            )
+            .into());
+        }
+    };
+    result.map_err(in_command)
 }
 
-fn list() -> u8 {
+/// `Ok(true)` when `arg` asks for help: prints `help`.
+fn wants_help(arg: &lexopt::Arg<'_>, help: &str) -> bool {
+    let asked = matches!(arg, Long("help") | Short('h'));
+    if asked {
+        print!("{help}");
+    }
+    asked
+}
+
+fn list(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    if let Some(arg) = parser.next()? {
+        if wants_help(&arg, LIST_HELP) {
+            return Ok(0);
+        }
+        return Err(arg.unexpected().into());
+    }
     let mut rows = vec![[
         "section".to_string(),
         "example".to_string(),
@@ -59,26 +201,36 @@ fn list() -> u8 {
         ]);
     }
     print!("{}", runall::table(&rows));
-    0
+    Ok(0)
 }
 
-fn run(args: &[String]) -> u8 {
-    let Some(name) = args.first() else {
-        return usage_error("`run` needs the name of an example (see `cargo xtask list`)");
-    };
-    let Some(example) = catalog::find(name) else {
-        return unknown_example(name);
-    };
-    let rest = match args.get(1).map(String::as_str) {
-        None => &args[1..],
-        Some("--") => &args[2..],
-        Some(other) => {
-            return usage_error(&format!(
-                "put the example's arguments after `--`, not `{other}`"
-            ));
+fn run(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut name = None;
+    let mut rest: Vec<OsString> = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            ref a if wants_help(a, RUN_HELP) => return Ok(0),
+            Value(value) if name.is_none() => name = Some(value.string()?),
+            Value(value) => rest.push(value),
+            Long(option) => {
+                return Err(
+                    format!("put the example's arguments after `--`, not `--{option}`").into(),
+                );
+            }
+            Short(option) => {
+                return Err(
+                    format!("put the example's arguments after `--`, not `-{option}`").into(),
+                );
+            }
         }
+    }
+    let Some(name) = name else {
+        return Err("`run` needs the name of an example (see `cargo xtask list`)".into());
     };
-    exec_example(example, rest)
+    let Some(example) = catalog::find(&name) else {
+        return Ok(unknown_example(&name));
+    };
+    Ok(exec_example(example, &rest))
 }
 
 fn unknown_example(name: &str) -> u8 {
@@ -96,7 +248,7 @@ fn unknown_example(name: &str) -> u8 {
 
 /// Builds the examples as run-all does, then replaces this process with the example, so that it
 /// owns the terminal: its prompt, its Ctrl-C, its exit code.
-fn exec_example(example: &Example, args: &[String]) -> u8 {
+fn exec_example(example: &Example, args: &[OsString]) -> u8 {
     match workspace::build_examples() {
         Ok(true) => {}
         Ok(false) => return 1,
@@ -117,66 +269,365 @@ fn exec_example(example: &Example, args: &[String]) -> u8 {
     1
 }
 
-fn run_all(args: &[String]) -> u8 {
-    let mut scale = std::env::var(pace::ENV).ok();
+/// A time scale as typed: what `pace::parse` accepts, or a message quoting the value.
+fn time_scale(text: &str) -> Result<f64, Usage> {
+    pace::parse(text).ok_or_else(|| {
+        Usage(format!(
+            "--time-scale {text}: not a time scale (a finite number ≥ 0, such as 0.05)"
+        ))
+    })
+}
+
+/// The time scale of `$EXAMPLES_TIME_SCALE`, if set.
+fn time_scale_from_env() -> Result<Option<(f64, String)>, Usage> {
+    match std::env::var(pace::ENV) {
+        Ok(text) => match pace::parse(&text) {
+            Some(scale) => Ok(Some((scale, text.trim().to_string()))),
+            None => Err(format!(
+                "{}={text}: not a time scale (a finite number ≥ 0, such as 0.05)",
+                pace::ENV
+            )
+            .into()),
+        },
+        Err(_) => Ok(None),
+    }
+}
+
+fn run_all(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut scale = None;
     let mut filters = Vec::new();
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        if arg == "--time-scale" {
-            scale = rest.next().cloned();
-            if scale.is_none() {
-                return usage_error("--time-scale needs a value");
+    while let Some(arg) = parser.next()? {
+        match arg {
+            ref a if wants_help(a, RUN_ALL_HELP) => return Ok(0),
+            Long("time-scale") => {
+                let text = parser.value()?.string()?;
+                scale = Some((time_scale(&text)?, text));
             }
-        } else if let Some(value) = arg.strip_prefix("--time-scale=") {
-            scale = Some(value.to_string());
-        } else if arg.starts_with('-') {
-            return usage_error(&format!("unknown option `{arg}`"));
-        } else {
-            filters.push(arg.clone());
+            Value(filter) => filters.push(filter.string()?),
+            other => return Err(other.unexpected().into()),
         }
     }
-    let scale = match scale {
-        None => 1.0,
-        Some(text) => match pace::parse(&text) {
-            Some(scale) => scale,
-            None => {
-                return usage_error(&format!(
-                    "the time scale must be a number ≥ 0, not `{text}`"
-                ));
-            }
-        },
+    let (scale, scale_text) = match scale {
+        Some(scale) => scale,
+        None => time_scale_from_env()?.unwrap_or((1.0, "1".to_string())),
     };
-    match runall::run_all(&Options { scale, filters }) {
+    let options = Options {
+        scale,
+        scale_text,
+        filters,
+    };
+    let code = match runall::run_all(&options) {
         Ok(code) => u8::try_from(code).unwrap_or(1),
         Err(e) => {
             eprintln!("error: {e}");
             1
         }
+    };
+    runall::end_if_output_gone();
+    Ok(code)
+}
+
+/// What show and compare share: where the notes are, and how wide to lay out.
+#[derive(Debug, Default)]
+struct View {
+    notes: Option<PathBuf>,
+    stacked: bool,
+    width: Option<usize>,
+}
+
+impl View {
+    /// The view's long options.
+    const OPTIONS: [&str; 3] = ["notes", "stacked", "width"];
+
+    /// Takes the view's long option `option` (one of [`View::OPTIONS`]) and its value.
+    fn take(&mut self, option: &str, parser: &mut lexopt::Parser) -> Result<(), Usage> {
+        match option {
+            "notes" => self.notes = Some(parser.value()?.into()),
+            "stacked" => self.stacked = true,
+            _ => {
+                let text = parser.value()?.string()?;
+                let width = text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|w| (20..=1000).contains(w))
+                    .ok_or_else(|| {
+                        Usage(format!("--width {text}: not a width (20 to 1000 columns)"))
+                    })?;
+                self.width = Some(width);
+            }
+        }
+        Ok(())
+    }
+
+    fn layout(&self) -> Layout {
+        let width = self.width.or_else(terminal_width);
+        Layout::choose(width, self.stacked)
+    }
+
+    fn notes(&self) -> Result<Notes, u8> {
+        Notes::load(self.notes.as_deref()).map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })
     }
 }
 
-fn readme(args: &[String]) -> u8 {
-    let check = match args {
-        [] => false,
-        [flag] if flag == "--check" => true,
-        _ => return usage_error("`readme` takes only --check"),
+/// The width of the terminal on stdout; `None` when stdout is no terminal.
+fn terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
     };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which points to `size`, a
+    // live local of exactly that type; fd 1 is only read.
+    let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (result == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+fn show(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut view = View::default();
+    let mut name = None;
+    while let Some(arg) = parser.next()? {
+        if wants_help(&arg, SHOW_HELP) {
+            return Ok(0);
+        }
+        match arg {
+            Long(option) if View::OPTIONS.contains(&option) => {
+                let option = option.to_string();
+                view.take(&option, parser)?;
+            }
+            Value(value) if name.is_none() => name = Some(value.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let Some(name) = name else {
+        return Err("`show` needs the name of an example (see `cargo xtask list`)".into());
+    };
+    let Some(example) = catalog::find(&name) else {
+        return Ok(unknown_example(&name));
+    };
+    let notes = match view.notes() {
+        Ok(notes) => notes,
+        Err(code) => return Ok(code),
+    };
+    match render::show(&notes, example, view.layout()) {
+        Ok(text) => {
+            print!("{text}");
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(1)
+        }
+    }
+}
+
+fn compare(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut view = View::default();
+    let mut names = Vec::new();
+    let mut all = false;
+    let mut scale = None;
+    let mut jobs = 3;
+    while let Some(arg) = parser.next()? {
+        if wants_help(&arg, COMPARE_HELP) {
+            return Ok(0);
+        }
+        match arg {
+            Long(option) if View::OPTIONS.contains(&option) => {
+                let option = option.to_string();
+                view.take(&option, parser)?;
+            }
+            Long("all") => all = true,
+            Long("time-scale") => {
+                let text = parser.value()?.string()?;
+                scale = Some(time_scale(&text)?);
+            }
+            Long("jobs") => {
+                let text = parser.value()?.string()?;
+                jobs = text
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|j| (1..=64).contains(j))
+                    .ok_or_else(|| Usage(format!("--jobs {text}: not a number from 1 to 64")))?;
+            }
+            Value(value) => names.push(value.string()?),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let scale = match scale {
+        Some(scale) => scale,
+        None => time_scale_from_env()?.map_or(1.0, |(scale, _)| scale),
+    };
+    let examples: Vec<&'static Example> = match (all, names.is_empty()) {
+        (true, true) => catalog::in_notes_order(),
+        (true, false) => return Err("give names or --all, not both".into()),
+        (false, true) => {
+            return Err(
+                "`compare` needs names of examples, or --all (see `cargo xtask list`)".into(),
+            );
+        }
+        (false, false) => {
+            let mut found = Vec::new();
+            for name in &names {
+                match catalog::find(name) {
+                    Some(example) => found.push(example),
+                    None => return Ok(unknown_example(name)),
+                }
+            }
+            found
+        }
+    };
+    let notes = match view.notes() {
+        Ok(notes) => notes,
+        Err(code) => return Ok(code),
+    };
+    let python = PathBuf::from("python3");
+    if let Err(e) = std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+    {
+        eprintln!(
+            "error: compare runs the notes' Python with python3, which cannot be started ({e}); \
+             install Python 3 (Debian: apt-get install python3)"
+        );
+        return Ok(2);
+    }
+    Ok(run_comparisons(
+        &notes, &examples, &view, scale, jobs, &python,
+    ))
+}
+
+fn run_comparisons(
+    notes: &Notes,
+    examples: &[&'static Example],
+    view: &View,
+    scale: f64,
+    jobs: usize,
+    python: &Path,
+) -> u8 {
+    match workspace::build_examples() {
+        Ok(true) => {}
+        Ok(false) => return 1,
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return 1;
+        }
+    }
+    let target = match workspace::target_dir() {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    if let Err(e) = runall::handle_signals() {
+        eprintln!("error: cannot handle signals: {e}");
+        return 1;
+    }
+    let options = compare::Options {
+        scale,
+        python: python.to_path_buf(),
+        target,
+    };
+    let layout = view.layout();
+    let cancel = runall::cancel_flag();
+    let started = Instant::now();
+    // The longest first, so that the whole run is about as long as the longest.
+    let mut queue: Vec<&'static Example> = examples.to_vec();
+    queue.sort_by_key(|e| e.paced_secs);
+    let queue = Mutex::new(queue);
+    let mut results: Vec<Comparison> = Vec::new();
+    std::thread::scope(|scope| {
+        let (done, finished) = mpsc::channel();
+        for _ in 0..jobs.min(examples.len()) {
+            let done = done.clone();
+            let (queue, options) = (&queue, &options);
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                    let Some(example) = next else { break };
+                    if cancel.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    if done
+                        .send(compare::compare(notes, example, options, cancel))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        for comparison in finished {
+            say(&render::comparison(&comparison, layout));
+            say("\n");
+            results.push(comparison);
+        }
+    });
+    say(&format!("══ {} compared ══\n", results.len()));
+    let mut failures = 0;
+    for example in examples {
+        match results.iter().find(|c| std::ptr::eq(c.example, *example)) {
+            Some(c) => {
+                failures += usize::from(!c.verdict.passes());
+                say(&format!("{}\n", render::verdict_line(c)));
+            }
+            None => {
+                failures += 1;
+                say(&format!("{}  NOT RUN\n", example.name));
+            }
+        }
+    }
+    say(&format!(
+        "{} passed, {failures} failed, in {:.1} s at time scale {scale}\n",
+        examples.len() - failures,
+        started.elapsed().as_secs_f64()
+    ));
+    let interrupted = cancel.load(Ordering::SeqCst);
+    if interrupted {
+        say("interrupted: the running programs were killed with their process groups\n");
+    }
+    runall::end_if_output_gone();
+    if interrupted {
+        130
+    } else if failures > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+fn readme(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut check = false;
+    while let Some(arg) = parser.next()? {
+        match arg {
+            ref a if wants_help(a, README_HELP) => return Ok(0),
+            Long("check") => check = true,
+            other => return Err(other.unexpected().into()),
+        }
+    }
     let path = workspace::root().join("README.md");
     let current = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", path.display());
-            return 1;
+            return Ok(1);
         }
     };
     let wanted = match workspace::readme_with_table(&current, &workspace::readme_table()) {
         Ok(text) => text,
         Err(e) => {
             eprintln!("error: {e}");
-            return 1;
+            return Ok(1);
         }
     };
-    if wanted == current {
+    Ok(if wanted == current {
         println!("README.md's table matches the catalog");
         0
     } else if check {
@@ -188,30 +639,30 @@ fn readme(args: &[String]) -> u8 {
     } else {
         println!("wrote the catalog's table into README.md");
         0
-    }
+    })
 }
 
 /// Builds the bench (and the socket servers it measures) and runs it, writing into
 /// `target/bench/`.
-fn bench(args: &[String]) -> u8 {
+fn bench(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     let mut quick = false;
-    let mut passed = Vec::new();
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--only" => match rest.next() {
-                Some(n) => passed.extend(["--only".to_string(), n.clone()]),
-                None => return usage_error("--only needs a question number (1-7)"),
-            },
-            other => return usage_error(&format!("unknown option `{other}`")),
+    let mut passed: Vec<OsString> = Vec::new();
+    while let Some(arg) = parser.next()? {
+        match arg {
+            ref a if wants_help(a, BENCH_HELP) => return Ok(0),
+            Long("quick") => quick = true,
+            Long("only") => {
+                let value = parser.value()?;
+                passed.extend(["--only".into(), value]);
+            }
+            other => return Err(other.unexpected().into()),
         }
     }
     let target = match workspace::target_dir() {
         Ok(target) => target,
         Err(e) => {
             eprintln!("error: {e}");
-            return 1;
+            return Ok(1);
         }
     };
     // Quick is for CI: it reuses the debug build the tests made. The real numbers need release.
@@ -230,10 +681,10 @@ fn bench(args: &[String]) -> u8 {
     }
     match build.status() {
         Ok(status) if status.success() => {}
-        Ok(_) => return 1,
+        Ok(_) => return Ok(1),
         Err(e) => {
             eprintln!("error: cannot run cargo: {e}");
-            return 1;
+            return Ok(1);
         }
     }
     let bin_dir = target.join(profile);
@@ -247,7 +698,7 @@ fn bench(args: &[String]) -> u8 {
     if quick {
         command.arg("--quick");
     }
-    match command.status() {
+    Ok(match command.status() {
         Ok(status) => status
             .code()
             .and_then(|c| u8::try_from(c).ok())
@@ -256,5 +707,5 @@ fn bench(args: &[String]) -> u8 {
             eprintln!("error: cannot run the bench: {e}");
             1
         }
-    }
+    })
 }

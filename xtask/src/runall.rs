@@ -4,7 +4,13 @@
 //! takes about as long as the slowest of them; those marked `alone` in the catalog run afterwards,
 //! one at a time. Each runs through [`harness`]: its own process group, its own timeout, its
 //! output kept together and printed under a heading when it ends, anything it leaves running
-//! reported as a failure. Ctrl-C kills every running example's process group and stops the run.
+//! reported as a failure.
+//!
+//! A signal that would end us (Ctrl-C's SIGINT, SIGTERM, SIGHUP, SIGQUIT) — the first and any
+//! later one alike — only sets [`cancel_flag`]: every running example's process group is killed,
+//! the summary printed, and the run ends with 130. When our own stdout goes away (`| head`), the
+//! same cleanup runs silently and the run then ends as SIGPIPE ends a Unix tool: nothing may be
+//! left running because nobody reads us any more.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -14,23 +20,70 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use harness::{Outcome, Spec, port_in};
+use harness::{Outcome, Running, Spec, port_in};
 use nix::sys::signal::Signal;
 
 use crate::catalog::{self, Example, Run};
 use crate::workspace;
 
 /// Every timeout is at least this long: building nothing, starting, printing.
-const GRACE: Duration = Duration::from_secs(30);
+pub const GRACE: Duration = Duration::from_secs(30);
 
-/// Set by Ctrl-C (SIGINT) or SIGTERM.
+/// Set by a signal (Ctrl-C…) or when our stdout is gone.
 static CANCEL: AtomicBool = AtomicBool::new(false);
+
+/// Set when a write to our stdout failed: nobody reads us any more.
+static OUTPUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// The flag that stops a run: set by [`handle_signals`]'s signals and by [`say`] when stdout is
+/// gone. Whatever runs examples waits on it.
+pub fn cancel_flag() -> &'static AtomicBool {
+    &CANCEL
+}
+
+/// Makes SIGINT, SIGTERM, SIGHUP and SIGQUIT set [`cancel_flag`] instead of ending us, every
+/// time they come: a second Ctrl-C during the cleanup does not cut it short.
+pub fn handle_signals() -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+        signal_hook::flag::register(signal, &CANCEL)?;
+    }
+    Ok(())
+}
+
+/// Writes `text` to stdout at once. If stdout is gone (a closed pipe, `| head`), nothing more
+/// is written and the run is cancelled; the caller ends with [`end_if_output_gone`] after its
+/// cleanup.
+pub fn say(text: &str) {
+    use std::io::Write;
+    if OUTPUT_GONE.load(Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        OUTPUT_GONE.store(true, Ordering::SeqCst);
+        CANCEL.store(true, Ordering::SeqCst);
+    }
+}
+
+/// After the cleanup: if stdout went away, ends the process as SIGPIPE ends a Unix tool.
+pub fn end_if_output_gone() {
+    if OUTPUT_GONE.load(Ordering::SeqCst) {
+        pace::output::end_as_by_sigpipe();
+    }
+}
 
 /// What the reader asked for.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The time scale handed to every example (`EXAMPLES_TIME_SCALE`).
     pub scale: f64,
+    /// The time scale as the reader typed it, for messages.
+    pub scale_text: String,
     /// Run only the examples whose names contain one of these (all when empty).
     pub filters: Vec<String>,
 }
@@ -52,7 +105,10 @@ pub struct Report {
 
 /// The timeout of `example` at time scale `scale`.
 pub fn timeout(example: &Example, scale: f64) -> Duration {
-    GRACE + Duration::from_secs_f64(f64::from(example.paced_secs) * scale * 2.0)
+    // A scale too large for a Duration waits as long as a Duration can.
+    let paced = Duration::try_from_secs_f64(f64::from(example.paced_secs) * scale * 2.0)
+        .unwrap_or(Duration::MAX);
+    GRACE.saturating_add(paced)
 }
 
 /// Runs the chosen examples; returns the process exit code (0 all passed, 1 something failed,
@@ -73,27 +129,25 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
         return Ok(2);
     }
 
-    println!("Building the examples …");
+    say("Building the examples …\n");
     if !workspace::build_examples()? {
         eprintln!("the build failed; nothing was run");
         return Ok(1);
     }
     let target = workspace::target_dir()?;
 
-    signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGINT, 130, &CANCEL)?;
-    signal_hook::flag::register(signal_hook::consts::SIGINT, &CANCEL)?;
-    signal_hook::flag::register(signal_hook::consts::SIGTERM, &CANCEL)?;
+    handle_signals()?;
 
     let shm_before = shm_entries();
     let tree_before = tree_status();
     let (together, alone): (Vec<&Example>, Vec<&Example>) =
         chosen.iter().copied().partition(|e| !e.alone);
-    println!(
-        "Running {} examples together, then {} alone, at time scale {} (EXAMPLES_TIME_SCALE) …",
+    say(&format!(
+        "Running {} examples together, then {} alone, at time scale {} (EXAMPLES_TIME_SCALE) …\n",
         together.len(),
         alone.len(),
-        options.scale
-    );
+        options.scale_text
+    ));
     let started = Instant::now();
     let total = chosen.len();
     let mut reports: Vec<Report> = Vec::new();
@@ -117,11 +171,11 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
         if CANCEL.load(Ordering::SeqCst) {
             break;
         }
-        println!(
-            "[{}/{total}] {} runs alone …",
+        say(&format!(
+            "[{}/{total}] {} runs alone …\n",
             reports.len() + 1,
             example.name
-        );
+        ));
         let report = run_one(example, &target, options.scale);
         print_report(reports.len() + 1, total, &report);
         reports.push(report);
@@ -231,39 +285,36 @@ fn pair(
     client: &str,
     input: &str,
 ) -> io::Result<Parts> {
-    let mut running = spec(target, server, scale, limit)
-        .args(["--port", "0"])
-        .spawn()?;
-    let address = running.wait_for_line(GRACE, |line| line.contains("127.0.0.1:"));
-    let port = address.as_deref().and_then(port_in);
-    let client_outcome = match port {
-        Some(port) => Some(
-            spec(target, client, scale, limit)
+    let outcome = run_pair(
+        spec(target, server, scale, limit).args(["--port", "0"]),
+        |running| {
+            running
+                .wait_for_line(GRACE, |line| line.contains("127.0.0.1:"))
+                .as_deref()
+                .and_then(port_in)
+        },
+        |port| {
+            Ok(spec(target, client, scale, limit)
                 .args(["--port", &port.to_string()])
-                .stdin(input)
-                .run_until(&CANCEL)?,
-        ),
-        None => None,
-    };
-    // A server stops on SIGTERM; one that already died gets nothing (ESRCH).
-    let _ = running.signal(Signal::SIGTERM);
-    let server_outcome = running.wait(&CANCEL)?;
-
-    let mut output = format!("$ {server} --port 0\n{}", with_leftovers(&server_outcome));
-    let (ok, verdict) = match (&client_outcome, port) {
+                .stdin(input))
+        },
+        &CANCEL,
+    )?;
+    let mut output = format!("$ {server} --port 0\n{}", with_leftovers(&outcome.server));
+    let (ok, verdict) = match (&outcome.client, outcome.port) {
         (Some(client_outcome), Some(port)) => {
             output.push_str(&format!(
                 "$ {client} --port {port}   # typing: {:?}\n{}",
                 input,
                 with_leftovers(client_outcome)
             ));
-            let ok = server_outcome.success() && client_outcome.success();
+            let ok = outcome.server.success() && client_outcome.success();
             let verdict = if ok {
                 "ok".to_string()
             } else {
                 format!(
                     "server {}, client {}",
-                    server_outcome.verdict(),
+                    outcome.server.verdict(),
                     client_outcome.verdict()
                 )
             };
@@ -273,11 +324,54 @@ fn pair(
             output.push_str("xtask: the server never printed the 127.0.0.1:PORT it listens on\n");
             (
                 false,
-                format!("server {}, no address", server_outcome.verdict()),
+                format!("server {}, no address", outcome.server.verdict()),
             )
         }
     };
     Ok((ok, verdict, output))
+}
+
+/// What a server and its client did.
+#[derive(Debug)]
+pub struct PairOutcome {
+    /// The server, stopped with SIGTERM after the client.
+    pub server: Outcome,
+    /// The client; `None` when the server never told its port.
+    pub client: Option<Outcome>,
+    /// The port the server listened on.
+    pub port: Option<u16>,
+}
+
+/// Starts `server`, learns its port with `find_port`, runs the client that `client` makes for
+/// that port to its end, then stops the server with SIGTERM and waits for it. Both in their own
+/// process groups, with their own timeouts; `cancel` kills both.
+pub fn run_pair(
+    server: Spec,
+    find_port: impl FnOnce(&mut Running) -> Option<u16>,
+    client: impl FnOnce(u16) -> io::Result<Spec>,
+    cancel: &AtomicBool,
+) -> io::Result<PairOutcome> {
+    let mut running = server.spawn()?;
+    let port = find_port(&mut running);
+    let client_outcome = match port {
+        Some(port) => match client(port).and_then(|spec| spec.run_until(cancel)) {
+            Ok(outcome) => Some(outcome),
+            Err(e) => {
+                let _ = running.signal(Signal::SIGKILL);
+                let _ = running.wait(cancel);
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    // A server stops on SIGTERM; one that already died gets nothing (ESRCH).
+    let _ = running.signal(Signal::SIGTERM);
+    let server = running.wait(cancel)?;
+    Ok(PairOutcome {
+        server,
+        client: client_outcome,
+        port,
+    })
 }
 
 fn with_leftovers(outcome: &Outcome) -> String {
@@ -300,12 +394,11 @@ fn print_report(index: usize, total: usize, report: &Report) {
         report.example.name, report.example.section, report.verdict, report.secs
     );
     let rule = "─".repeat(100usize.saturating_sub(width(&heading)));
-    println!("\n{heading}{rule}");
-    print!("{}", report.output);
+    say(&format!("\n{heading}{rule}\n{}", report.output));
 }
 
 fn print_summary(chosen: &[&Example], reports: &[Report], elapsed: Duration, problems: &[String]) {
-    println!("\n══ Summary ══");
+    say("\n══ Summary ══\n");
     let mut rows = vec![[
         "example".to_string(),
         "status".to_string(),
@@ -329,19 +422,19 @@ fn print_summary(chosen: &[&Example], reports: &[Report], elapsed: Duration, pro
         };
         rows.push(row);
     }
-    print!("{}", table(&rows));
+    say(&table(&rows));
     let failed = reports.iter().filter(|r| !r.ok).count();
     let not_run = chosen.len() - reports.len();
-    println!(
-        "{} passed, {failed} failed, {not_run} not run, in {:.1} s",
+    say(&format!(
+        "{} passed, {failed} failed, {not_run} not run, in {:.1} s\n",
         reports.len() - failed,
         elapsed.as_secs_f64()
-    );
+    ));
     for problem in problems {
-        println!("problem: {problem}");
+        say(&format!("problem: {problem}\n"));
     }
     if CANCEL.load(Ordering::SeqCst) {
-        println!("interrupted: the running examples were killed with their process groups");
+        say("interrupted: the running examples were killed with their process groups\n");
     }
 }
 
@@ -370,19 +463,7 @@ pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
 
 /// Columns a string takes in a terminal: wide (CJK) characters count two.
 pub fn width(text: &str) -> usize {
-    text.chars()
-        .map(|c| {
-            let c = c as u32;
-            let wide = (0x1100..=0x115F).contains(&c)
-                || (0x2E80..=0xA4CF).contains(&c)
-                || (0xAC00..=0xD7A3).contains(&c)
-                || (0xF900..=0xFAFF).contains(&c)
-                || (0xFE30..=0xFE4F).contains(&c)
-                || (0xFF00..=0xFF60).contains(&c)
-                || (0xFFE0..=0xFFE6).contains(&c);
-            if wide { 2 } else { 1 }
-        })
-        .sum()
+    crate::columns::width(text)
 }
 
 /// The names in /dev/shm (empty where there is none).

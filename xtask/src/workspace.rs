@@ -160,6 +160,27 @@ pub fn binary(target: &Path, example: &Example) -> PathBuf {
     target.join("debug").join(example.name)
 }
 
+/// The path of an example's source, relative to the repository root.
+pub fn source_path(example: &Example) -> String {
+    format!("{}/src/bin/{}.rs", example.package, example.name)
+}
+
+/// An example's source, split into its `//!` header (the `//! ` taken off each line) and the
+/// rest (leading blank lines dropped).
+pub fn program_source(example: &Example) -> io::Result<(Vec<String>, Vec<String>)> {
+    let path = root().join(source_path(example));
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display())))?;
+    let mut header = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next_if(|l| l.starts_with("//!")) {
+        let line = line.strip_prefix("//!").unwrap_or(line);
+        header.push(line.strip_prefix(' ').unwrap_or(line).to_string());
+    }
+    while lines.next_if(|l| l.trim().is_empty()).is_some() {}
+    Ok((header, lines.map(str::to_string).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,12 +123,175 @@ fn ctrl_c_kills_the_running_examples_and_reports_them() {
     );
 }
 
+/// A process whose command name is `name` runs (Linux keeps the first 15 bytes of it).
 fn processes_named(name: &str) -> bool {
+    let comm_name = &name[..name.len().min(15)];
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .flatten()
         .any(|entry| {
-            std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+            std::fs::read_to_string(entry.path().join("comm"))
+                .is_ok_and(|comm| comm.trim() == comm_name)
         })
+}
+
+#[test]
+fn every_command_has_help() {
+    for command in [
+        "list", "run", "run-all", "show", "compare", "readme", "bench",
+    ] {
+        for flag in ["--help", "-h"] {
+            let out = xtask().args([command, flag]).run_ok();
+            assert!(
+                out.stdout.starts_with(&format!("cargo xtask {command}")),
+                "{command} {flag}: {}",
+                out.report()
+            );
+        }
+    }
+    let out = xtask().arg("help").run_ok();
+    for command in [
+        "list", "run", "run-all", "show", "compare", "readme", "bench",
+    ] {
+        assert!(
+            out.stdout.contains(&format!("\n  {command} ")),
+            "help lacks {command}: {}",
+            out.report()
+        );
+    }
+}
+
+/// Runs xtask with `args` and asserts one line on stderr, exit 2, containing `expected`.
+fn rejects(args: &[&str], expected: &str) -> String {
+    let out = xtask().args(args).run();
+    assert_eq!(out.status, Status::Exited(2), "{args:?}: {}", out.report());
+    assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.report());
+    assert!(out.stderr.contains(expected), "{args:?}: {}", out.report());
+    out.stderr
+}
+
+#[test]
+fn bad_values_are_one_line_that_quotes_them() {
+    rejects(&["run-all", "--time-scale", "abc"], "--time-scale abc:");
+    rejects(&["run-all", "--time-scale=fast"], "--time-scale fast:");
+    let inf = rejects(&["run-all", "--time-scale", "inf"], "--time-scale inf:");
+    assert!(!inf.contains("not a number"), "inf is a number: {inf}");
+    rejects(&["run-all", "--time-scale"], "--time-scale");
+    rejects(&["run-all", "--frobnicate"], "--frobnicate");
+    rejects(&["compare", "--all", "s05-lock"], "names or --all");
+    rejects(&["compare"], "--all");
+    rejects(&["compare", "--all", "--jobs", "0"], "--jobs 0:");
+    rejects(&["show", "s05-lock", "--width", "wide"], "--width wide:");
+    rejects(&["run", "s05-lock", "--port", "8002"], "after `--`");
+    rejects(&["list", "extra"], "extra");
+}
+
+#[test]
+fn a_huge_time_scale_is_shown_as_typed() {
+    // pace decides what it accepts; either way the message quotes 1e300 as typed, never as 301
+    // digits.
+    let out = xtask()
+        .args(["run-all", "s02-1-custom-thread", "--time-scale", "1e300"])
+        .run();
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert!(all.contains("1e300"), "{}", out.report());
+    assert!(!all.contains(&"0".repeat(30)), "{}", out.report());
+}
+
+#[test]
+fn compare_without_python3_says_so_in_one_line() {
+    let notes = std::env::temp_dir().join(format!("xtask-cli-notes-{}.md", std::process::id()));
+    std::fs::write(&notes, "## 5 Locks\n\n```python\nprint(1)\n```\n").expect("fixture notes");
+    let out = xtask()
+        .args(["compare", "s05-lock", "--notes"])
+        .arg(&notes)
+        .env("PATH", "/nonexistent")
+        .run();
+    let _ = std::fs::remove_file(&notes);
+    assert_eq!(out.status, Status::Exited(2), "{}", out.report());
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.report());
+    assert!(out.stderr.contains("python3"), "{}", out.report());
+}
+
+/// Runs xtask with its stdout a pipe whose reader is already gone, as in `xtask list | true`
+/// once `true` has exited; returns how it ended and its stderr.
+fn into_a_closed_pipe(args: &[&str]) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("start xtask");
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        pipe.read_to_string(&mut stderr).expect("read stderr");
+    }
+    (child.wait().expect("xtask ends"), stderr)
+}
+
+#[test]
+fn list_and_help_into_a_closed_pipe_end_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    for command in ["list", "help"] {
+        let (status, stderr) = into_a_closed_pipe(&[command]);
+        assert_eq!(
+            status.signal(),
+            Some(Signal::SIGPIPE as i32),
+            "{command}: {status:?} {stderr}"
+        );
+        assert_eq!(stderr, "", "{command}");
+    }
+}
+
+#[test]
+fn run_all_into_a_closed_pipe_kills_its_examples_and_ends_quietly() {
+    // The first two lines are read, then the reader goes away, as with `| head -2`; the fast
+    // examples' reports then meet the closed pipe while s02-1-daemon still runs (at time scale
+    // 100 it would take minutes).
+    let out = xtask()
+        .args(["run-all", "s02-1", "--time-scale", "100"])
+        .close_stdout_after(2)
+        .run();
+    assert_eq!(
+        out.status,
+        Status::Signaled(Signal::SIGPIPE as i32),
+        "{}",
+        out.report()
+    );
+    assert!(!out.stderr.contains("panicked"), "{}", out.report());
+    assert!(
+        !processes_named("s02-1-daemon") && !processes_named("s02-1-start-join"),
+        "an example still runs after run-all's output went away"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_does_not_cut_the_cleanup_short() {
+    for _ in 0..3 {
+        let mut running = xtask()
+            .args(["run-all", "s02-1", "--time-scale", "100"])
+            .spawn()
+            .expect("start xtask");
+        let line = running.wait_for_line(Duration::from_secs(100), |l| l.starts_with("Running "));
+        assert!(line.is_some(), "run-all never started the examples");
+        // Two Ctrl-Cs a millisecond apart.
+        running.signal(Signal::SIGINT).expect("send SIGINT");
+        std::thread::sleep(Duration::from_millis(1));
+        running.signal(Signal::SIGINT).expect("send SIGINT again");
+        let out = running.wait(&Default::default()).expect("xtask ends");
+        assert_eq!(out.status, Status::Exited(130), "{}", out.report());
+        assert!(out.stdout.contains("══ Summary ══"), "{}", out.report());
+        assert!(out.stdout.contains("interrupted"), "{}", out.report());
+        for name in ["s02-1-daemon", "s02-1-start-join"] {
+            assert!(
+                !processes_named(name),
+                "{name} still runs after a double Ctrl-C"
+            );
+        }
+    }
 }
