@@ -34,10 +34,15 @@ const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The Chromium executable on the PATH, if any.
 pub fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|candidate| candidate.is_file())
 }
 
 /// One page at one width, as Chromium laid it out.
@@ -192,13 +197,14 @@ pub fn check(chromium: &Path, out: &Path) -> Result<Vec<Layout>, String> {
 
 /// One page at one width.
 fn layout(chromium: &Path, out: &Path, page: &str, width: u32) -> Result<Layout, String> {
-    let html = std::fs::read_to_string(out.join(page))
-        .map_err(|e| format!("cannot read {page}: {e}"))?;
+    let html =
+        std::fs::read_to_string(out.join(page)).map_err(|e| format!("cannot read {page}: {e}"))?;
     let instrumented = html
         .replacen("<head>", &format!("<head>\n{RECORD_ERRORS}"), 1)
         .replacen("</body>", &format!("{MEASURE}</body>"), 1);
     let copy = out.join(format!(".check-{width}-{page}"));
-    std::fs::write(&copy, instrumented).map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
+    std::fs::write(&copy, instrumented)
+        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
     let dom = run_chromium(
         chromium,
         &[
@@ -213,9 +219,16 @@ fn layout(chromium: &Path, out: &Path, page: &str, width: u32) -> Result<Layout,
 }
 
 /// Takes a screenshot of `page` at `width` into `shot` (PNG).
-pub fn screenshot(chromium: &Path, page: &Path, width: u32, height: u32, shot: &Path) -> Result<(), String> {
+pub fn screenshot(
+    chromium: &Path,
+    page: &Path,
+    width: u32,
+    height: u32,
+    shot: &Path,
+) -> Result<(), String> {
     if let Some(dir) = shot.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     run_chromium(
         chromium,
@@ -229,13 +242,16 @@ pub fn screenshot(chromium: &Path, page: &Path, width: u32, height: u32, shot: &
     if shot.is_file() {
         Ok(())
     } else {
-        Err(format!("Chromium wrote no screenshot to {}", shot.display()))
+        Err(format!(
+            "Chromium wrote no screenshot to {}",
+            shot.display()
+        ))
     }
 }
 
 fn file_url(path: &Path) -> Result<String, String> {
-    let absolute = std::fs::canonicalize(path)
-        .map_err(|e| format!("cannot find {}: {e}", path.display()))?;
+    let absolute =
+        std::fs::canonicalize(path).map_err(|e| format!("cannot find {}: {e}", path.display()))?;
     let mut url = String::from("file://");
     for byte in absolute.to_string_lossy().bytes() {
         match byte {
@@ -269,7 +285,10 @@ fn run_chromium(chromium: &Path, args: &[String]) -> Result<String, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", chromium.display()))?;
-    let mut stdout = child.stdout.take().ok_or("Chromium's stdout is not piped")?;
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or("Chromium's stdout is not piped")?;
     let reader = thread::spawn(move || {
         let mut text = String::new();
         let _ = stdout.read_to_string(&mut text);

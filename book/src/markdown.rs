@@ -21,7 +21,10 @@ pub fn to_html(markdown: &str) -> String {
                 Event::Text(t) => text.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
                     if let Some((lang, text)) = in_code.take() {
-                        events.push(Event::Html(CowStr::from(code_block(&text, lang.as_deref()))));
+                        events.push(Event::Html(CowStr::from(code_block(
+                            &text,
+                            lang.as_deref(),
+                        ))));
                     }
                 }
                 _ => {}
@@ -94,7 +97,10 @@ mod tests {
     fn prose_renders_with_lists_and_emphasis() {
         let html = to_html("多个线程**可能**会\n\n- `Lock`，同步锁\n");
         assert!(html.contains("<strong>可能</strong>"), "{html}");
-        assert!(html.contains("<li><code>Lock</code>，同步锁</li>"), "{html}");
+        assert!(
+            html.contains("<li><code>Lock</code>，同步锁</li>"),
+            "{html}"
+        );
     }
 
     #[test]

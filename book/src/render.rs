@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::markdown;
 use crate::model::{
-    Block, Book, Figure, FigureSource, Item, Line, Mark, NotesSource, Outputs, Page, Program,
-    Role, RunOutput,
+    Block, Book, Figure, FigureSource, Item, Line, Mark, NotesSource, Outputs, Page, Program, Role,
+    RunOutput,
 };
 
 /// The stylesheet's file name, beside the pages.
@@ -133,16 +133,18 @@ pub fn page(book: &Book, at: usize, links: &Links) -> String {
 
 /// The programs shown on a page, in order.
 pub fn programs_of(page: &Page) -> impl Iterator<Item = &Program> {
-    page.items.iter().flat_map(|item| -> Box<dyn Iterator<Item = &Program>> {
-        match item {
-            Item::Block(Block {
-                role: Role::Programs { programs, .. },
-                ..
-            })
-            | Item::Passage { programs, .. } => Box::new(programs.iter()),
-            _ => Box::new(std::iter::empty()),
-        }
-    })
+    page.items
+        .iter()
+        .flat_map(|item| -> Box<dyn Iterator<Item = &Program>> {
+            match item {
+                Item::Block(Block {
+                    role: Role::Programs { programs, .. },
+                    ..
+                })
+                | Item::Passage { programs, .. } => Box::new(programs.iter()),
+                _ => Box::new(std::iter::empty()),
+            }
+        })
 }
 
 fn notes_banner(book: &Book) -> String {
@@ -329,7 +331,10 @@ fn outputs_html(outputs: &Outputs) -> String {
             html
         }
         Outputs::NotRun { reason } => {
-            format!("<p class=\"rust-only\">Nothing was run: {}</p>\n", escape(reason))
+            format!(
+                "<p class=\"rust-only\">Nothing was run: {}</p>\n",
+                escape(reason)
+            )
         }
     }
 }
@@ -364,9 +369,18 @@ fn line_html(line: &Line) -> String {
     let (class, title) = match &line.mark {
         Mark::Plain => ("m-plain", None),
         Mark::Matched => ("m-matched", Some("found on the other side".to_string())),
-        Mark::Declared(reason) => ("m-declared", Some(format!("a declared difference: {reason}"))),
-        Mark::Missing => ("m-missing", Some("missing from the Rust output".to_string())),
-        Mark::Extra => ("m-extra", Some("the Rust program explaining itself".to_string())),
+        Mark::Declared(reason) => (
+            "m-declared",
+            Some(format!("a declared difference: {reason}")),
+        ),
+        Mark::Missing => (
+            "m-missing",
+            Some("missing from the Rust output".to_string()),
+        ),
+        Mark::Extra => (
+            "m-extra",
+            Some("the Rust program explaining itself".to_string()),
+        ),
     };
     let title = title
         .map(|t| format!(" title=\"{}\"", escape(&t)))
@@ -423,7 +437,11 @@ fn document(book: &Book, current: Option<usize>, title: &str, main: &str) -> Str
         let _ = writeln!(
             nav,
             "<li{}><a href=\"{}\">{}</a></li>",
-            if current == Some(i) { " class=\"current\"" } else { "" },
+            if current == Some(i) {
+                " class=\"current\""
+            } else {
+                ""
+            },
             escape(&page_file(page)),
             escape(&page.heading())
         );
@@ -450,7 +468,10 @@ mod tests {
 
     #[test]
     fn escapes_text_and_attributes() {
-        assert_eq!(escape("a<b & \"c\" 'd'"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;");
+        assert_eq!(
+            escape("a<b & \"c\" 'd'"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;"
+        );
         assert_eq!(escape("收到收到"), "收到收到");
     }
 
