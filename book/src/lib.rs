@@ -16,8 +16,10 @@
 //!   raw HTML escaped and remote images turned into links, so that nothing loads from elsewhere.
 //! - [`render`] — the pages themselves: the navigation, the two columns, the outputs.
 //! - [`site`] — writes the pages, the stylesheet and the figures into the output directory.
-//! - [`gather`] — runs the examples and the snippets and pairs them with the notes' blocks, using
-//!   the catalog, the notes reader and `compare` of the `xtask` library.
+//! - [`gather`] — pairs the notes' blocks with the catalog's programs and the runs' outputs, page
+//!   by page, using the catalog and the notes reader of the `xtask` library.
+//! - [`runs`] — runs every example, and its snippet with `python3` beside it, as
+//!   `cargo xtask compare` does.
 //! - [`browser`] — the check in a real browser: headless Chromium loads every page, and the two
 //!   columns of each pair sit side by side at 1400 px and stack at 800 px.
 #![deny(clippy::unwrap_used)]
@@ -28,4 +30,5 @@ pub mod highlight;
 pub mod markdown;
 pub mod model;
 pub mod render;
+pub mod runs;
 pub mod site;

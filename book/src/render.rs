@@ -270,7 +270,7 @@ fn extension_html(program: &Program, links: &Links) -> String {
     );
     let mut html = pair(&left, &program_html(program, links));
     if let Some(output) = &program.output {
-        html.push_str(&single_output_html("Rust", output));
+        html.push_str(&single_output_html("The program", output));
     }
     html
 }
@@ -289,7 +289,7 @@ fn passage_html(prose: &str, programs: &[Program], links: &Links) -> String {
         let notes = if i == 0 { left.as_str() } else { "" };
         html.push_str(&pair(notes, &program_html(program, links)));
         if let Some(output) = &program.output {
-            html.push_str(&single_output_html("Rust", output));
+            html.push_str(&single_output_html("The program", output));
         }
     }
     html.push_str("</section>\n");
@@ -309,10 +309,13 @@ fn outputs_html(outputs: &Outputs) -> String {
             let mut html = String::from("<div class=\"outputs\">\n");
             html.push_str(&output_column(
                 "python",
-                &format!("Python printed <code>{}</code>", escape(python_command)),
+                &format!(
+                    "The snippet printed (python3, run by <code>{}</code>)",
+                    escape(python_command)
+                ),
                 python,
             ));
-            html.push_str(&output_column("rust", "Rust printed", rust));
+            html.push_str(&output_column("rust", "The program printed", rust));
             html.push_str("</div>\n");
             let _ = writeln!(
                 html,
@@ -327,7 +330,7 @@ fn outputs_html(outputs: &Outputs) -> String {
                 "<p class=\"rust-only\">The snippet was not run: {}</p>\n",
                 escape(reason)
             );
-            html.push_str(&single_output_html("Rust", rust));
+            html.push_str(&single_output_html("The program", rust));
             html
         }
         Outputs::NotRun { reason } => {
@@ -339,10 +342,10 @@ fn outputs_html(outputs: &Outputs) -> String {
     }
 }
 
-fn single_output_html(side: &str, output: &RunOutput) -> String {
+fn single_output_html(who: &str, output: &RunOutput) -> String {
     format!(
         "<div class=\"outputs single\">\n{}</div>\n",
-        output_column(&side.to_lowercase(), &format!("{side} printed"), output)
+        output_column("rust", &format!("{who} printed"), output)
     )
 }
 
@@ -355,7 +358,7 @@ fn output_column(side: &str, caption: &str, output: &RunOutput) -> String {
         html.push_str(&line_html(line));
     }
     if output.lines.is_empty() {
-        html.push_str("<span class=\"ln m-plain\">(nothing)</span>\n");
+        html.push_str("<span class=\"ln m-plain\">(nothing)</span>");
     }
     html.push_str("</pre>\n");
     if let Some(failure) = &output.failure {
@@ -385,8 +388,9 @@ fn line_html(line: &Line) -> String {
     let title = title
         .map(|t| format!(" title=\"{}\"", escape(&t)))
         .unwrap_or_default();
+    // Each line is a block of its own: no line break between them, or the `pre` shows two.
     format!(
-        "<span class=\"ln {class}\"{title}>{}</span>\n",
+        "<span class=\"ln {class}\"{title}>{}</span>",
         escape(&line.text)
     )
 }
