@@ -102,14 +102,22 @@ fn a_server_that_closes_the_connection_is_one_line_and_exit_code_1() {
 
 #[test]
 fn no_server_is_one_line_and_exit_code_1() {
-    // Nobody can listen on port 0: connecting to it is refused.
+    // A port that was free a moment ago: nobody listens there, so connecting is refused.
+    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
     let client = example(env!("CARGO_BIN_EXE_s11-client"))
-        .args(["--port", "0"])
+        .args(["--port", &port.to_string()])
         .stdin("你好\n")
         .run();
     assert_eq!(client.status, Status::Exited(1), "{}", client.report());
     assert_eq!(client.stderr.lines().count(), 1, "{}", client.report());
-    assert!(client.stderr.contains("127.0.0.1:0"), "{}", client.report());
+    assert!(
+        client.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        client.report()
+    );
     assert!(!client.stdout.contains(">>>"), "{}", client.report());
 }
 
@@ -142,4 +150,138 @@ fn the_client_speaks_the_snippets_bytes() {
     assert_eq!(client.count(REPLY), 1, "{}", client.report());
     let seen = python_like.join().expect("the server thread");
     assert_eq!(seen, [b"\xe4\xbd\xa0\xe5\xa5\xbd".to_vec(), b"Q".to_vec()]);
+}
+
+/// The highest resident set size process `pid` has had so far, in bytes (`VmHWM` in
+/// /proc/PID/status); `None` once it has exited.
+fn peak_memory(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[test]
+fn an_endless_line_is_not_read_into_memory_and_ends_the_client_with_one_line() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    const MAX_MEMORY: u64 = 50 << 20;
+    // A server that accepts and waits: the client must never get as far as sending.
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let holder = thread::spawn(move || listener.accept().map(|(conn, _)| conn));
+    let started = Instant::now();
+    let mut client = Command::new(env!("CARGO_BIN_EXE_s11-client"))
+        .args(["--port", &port.to_string()])
+        .stdin(std::fs::File::open("/dev/zero").expect("open /dev/zero"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the client");
+    let mut peak = 0;
+    let status = loop {
+        if let Some(status) = client.try_wait().expect("try_wait") {
+            break status;
+        }
+        peak = peak.max(peak_memory(client.id()).unwrap_or(0));
+        if peak > MAX_MEMORY || started.elapsed() > Duration::from_secs(20) {
+            let _ = client.kill();
+            let _ = client.wait();
+            panic!(
+                "the client reading /dev/zero: {} MB after {:.1} s (killed)",
+                peak >> 20,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let mut stderr = String::new();
+    client
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let mut stdout = String::new();
+    client
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .expect("read stdout");
+    assert_eq!(status.code(), Some(1), "{status}; stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("字节"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stdout, ">>>", "only the prompt");
+    drop(holder.join().expect("the server thread"));
+}
+
+#[test]
+fn a_silent_server_is_given_up_after_the_timeout_with_one_line() {
+    use std::time::Duration;
+    // A server that accepts the connection, reads, and never answers.
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let silent = thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut everything = Vec::new();
+        let _ = conn.read_to_end(&mut everything);
+        everything
+    });
+    let client = example(env!("CARGO_BIN_EXE_s11-client"))
+        .args(["--port", &port.to_string(), "--timeout", "1"])
+        .stdin("你好\n")
+        .timeout(Duration::from_secs(20))
+        .run();
+    assert_eq!(client.status, Status::Exited(1), "{}", client.report());
+    assert_eq!(client.stderr.lines().count(), 1, "{}", client.report());
+    assert!(
+        client.stderr.contains("1 秒内没有回答"),
+        "{}",
+        client.report()
+    );
+    assert!(
+        client.elapsed >= Duration::from_millis(900),
+        "gave up before its timeout:\n{}",
+        client.report()
+    );
+    // The client closed its connection when it gave up.
+    assert_eq!(silent.join().expect("the server thread"), "你好".as_bytes());
+}
+
+#[test]
+fn a_bad_port_is_one_line_that_quotes_it() {
+    for (args, message) in [
+        (
+            &["--port", "abc"][..],
+            "--port abc: 不是 1–65535 之间的端口号",
+        ),
+        (
+            &["--port=70000"][..],
+            "--port 70000: 不是 1–65535 之间的端口号",
+        ),
+        (&["--port", "0"][..], "--port 0: 不是 1–65535 之间的端口号"),
+        (&["--timeout", "soon"][..], "--timeout soon: 不是"),
+        (&["--port"][..], "--port"),
+        (&["--verbose"][..], "--verbose"),
+    ] {
+        let out = example(env!("CARGO_BIN_EXE_s11-client")).args(args).run();
+        assert_eq!(out.status, Status::Exited(1), "{}", out.report());
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.report());
+        assert!(out.stderr.contains(message), "{}", out.report());
+        assert!(!out.stderr.contains("Some("), "{}", out.report());
+        assert!(out.stdout.is_empty(), "{}", out.report());
+    }
+}
+
+#[test]
+fn help_shows_the_options_and_their_defaults() {
+    let out = example(env!("CARGO_BIN_EXE_s11-client"))
+        .arg("--help")
+        .run_ok();
+    for option in ["--port", "默认 8001", "--timeout", "默认 5", "--help"] {
+        assert!(out.stdout.contains(option), "{option}:\n{}", out.report());
+    }
+    assert!(out.stderr.is_empty(), "{}", out.report());
 }

@@ -1,10 +1,15 @@
 //! §11 under load, on loopback, bounded in count and time: 200 clients at once doing 10 round
-//! trips each against each server, every reply checked; and 5 000 idle connections on the async
-//! server, which still answers a new client — on its one thread.
+//! trips each against each server, every reply checked; 5 000 idle connections on the async
+//! server, which still answers a new client — on its one thread; and 600 idle connections
+//! against a limit of 500 on each server.
+//!
+//! Besides the threads that serve, each server has one that writes its log; the threaded one
+//! also has one that waits for the stop signals.
 
 mod support;
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::net::{Ipv4Addr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -112,8 +117,8 @@ fn the_threaded_server_serves_200_clients_with_a_thread_each_and_keeps_none() {
     let started = Instant::now();
     let mut server = start(THREADED);
     let pid = server.pid();
-    // main and the signal watcher
-    let idle = 2;
+    // main, the signal watcher and the log writer
+    let idle = 3;
     assert_eq!(threads::count(pid).expect("read /proc"), idle);
     two_hundred_clients(&mut server, idle + CLIENTS);
     server.wait_until("the connection threads to finish", |_| {
@@ -131,7 +136,8 @@ fn the_threaded_server_serves_200_clients_with_a_thread_each_and_keeps_none() {
 fn the_async_server_serves_200_clients_on_one_thread() {
     let started = Instant::now();
     let mut server = start(ASYNC);
-    two_hundred_clients(&mut server, 1);
+    // the runtime's one thread, and the log writer
+    two_hundred_clients(&mut server, 2);
     server.wait_for("还剩 0 个连接");
     let out = server.stop_ok(Signal::SIGTERM);
     check_messages(&out);
@@ -176,10 +182,11 @@ fn the_async_server_holds_5000_idle_connections_and_still_answers() {
         .expect("timeout");
     assert_eq!(newcomer.round_trip("还有空吗").expect("a reply"), REPLY);
     let pid = server.pid();
+    let names = threads::names(pid).expect("read /proc");
     assert_eq!(
-        threads::count(pid).expect("read /proc"),
+        names.iter().filter(|name| *name != "log").count(),
         1,
-        "one thread only"
+        "one thread serves them all, beside the log writer: {names:?}"
     );
     newcomer.send("Q").expect("send Q");
     server.wait_for(&format!("还剩 {IDLE} 个连接"));
@@ -191,4 +198,82 @@ fn the_async_server_holds_5000_idle_connections_and_still_answers() {
         connected.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// 600 idle connections against `--max-connections 500`: the server holds 500 — with no more
+/// than `threads_at_most` threads — tells each of the other 100 in one line that it is busy and
+/// closes it, says so in its log once for the whole burst, and serves a client again as soon as
+/// a place is free.
+fn six_hundred_idle_connections_against_a_limit_of_500(binary: &str, threads_at_most: usize) {
+    const LIMIT: usize = 500;
+    const EXTRA: usize = 100;
+    allow_open_files(4_096);
+    let mut server = support::start_with(binary, &["--max-connections", "500"]);
+    let port = server.port;
+    let mut held = connect_all(&mut server, LIMIT, |i| {
+        TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .unwrap_or_else(|e| panic!("connection {}: {e}", i + 1))
+    });
+    let pid = server.pid();
+    let threads = threads::count(pid).expect("read /proc");
+    assert!(
+        threads <= threads_at_most,
+        "{threads} threads for {LIMIT} connections"
+    );
+    for i in 0..EXTRA {
+        let mut refused = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+            .unwrap_or_else(|e| panic!("connection {}: {e}", LIMIT + i + 1));
+        refused
+            .set_read_timeout(Some(PATIENCE))
+            .expect("set a read timeout");
+        let mut told = String::new();
+        refused
+            .read_to_string(&mut told)
+            .unwrap_or_else(|e| panic!("connection {}: {e}", LIMIT + i + 1));
+        assert!(
+            told.contains("服务端忙") && told.ends_with('\n') && told.lines().count() == 1,
+            "connection {} was told {told:?}",
+            LIMIT + i + 1
+        );
+    }
+    let threads = threads::count(pid).expect("read /proc");
+    assert!(
+        threads <= threads_at_most,
+        "{threads} threads after {} connections",
+        LIMIT + EXTRA
+    );
+    // A place comes free: the next client is served.
+    drop(held.pop());
+    server.wait_for(&format!("还剩 {} 个连接", LIMIT - 1));
+    let mut newcomer = Client::connect(port).expect("connect");
+    newcomer
+        .stream()
+        .set_read_timeout(Some(PATIENCE))
+        .expect("timeout");
+    assert_eq!(newcomer.round_trip("轮到我了").expect("a reply"), REPLY);
+    let out = server.stop_ok(Signal::SIGTERM);
+    assert_eq!(
+        out.count("服务端忙"),
+        1,
+        "once per burst:\n{}",
+        out.report()
+    );
+    assert!(
+        out.stdout.contains(&format!("拒绝了 {EXTRA} 个客户端")),
+        "{}",
+        out.report()
+    );
+    drop(held);
+}
+
+#[test]
+fn the_threaded_server_holds_at_most_500_connections_with_a_thread_each() {
+    // a thread per connection, main, the signal watcher and the log writer
+    six_hundred_idle_connections_against_a_limit_of_500(THREADED, 500 + 3);
+}
+
+#[test]
+fn the_async_server_holds_at_most_500_connections_too() {
+    // the runtime's one thread and the log writer
+    six_hundred_idle_connections_against_a_limit_of_500(ASYNC, 2);
 }

@@ -11,7 +11,7 @@ use examples_socket::client::Client;
 use examples_socket::protocol::{RECEIVED, REPLY};
 use harness::{Status, example};
 use nix::sys::signal::Signal;
-use support::{ASYNC, PATIENCE, THREADED, start};
+use support::{ASYNC, PATIENCE, THREADED, start, start_with};
 
 /// A client connected to `port`, with reads bounded in time.
 fn client(port: u16) -> Client {
@@ -105,6 +105,8 @@ fn bad_bytes_a_disconnect_and_a_reset_leave_the_others_served(binary: &str) {
 }
 
 fn a_message_over_1024_bytes_is_answered_piece_by_piece_and_nothing_is_lost(binary: &str) {
+    // (Each piece is logged shortened — its first characters and its size — since the log
+    // stopped echoing every byte a client sends.)
     let mut server = start(binary);
     let port = server.port;
     // Another client keeps talking meanwhile: its replies stay exact.
@@ -144,13 +146,18 @@ fn a_message_over_1024_bytes_is_answered_piece_by_piece_and_nothing_is_lost(bina
         .filter(|l| l.contains('长'))
         .collect();
     assert_eq!(printed.len(), pieces, "one printed message per reply");
+    // A long piece is printed shortened, with its size: the sizes add up to the whole message.
+    let size = |line: &str| match line.split_once("（共 ") {
+        Some((_, rest)) => rest
+            .trim_end_matches(" 字节）")
+            .parse::<usize>()
+            .unwrap_or_else(|_| panic!("no size in {line:?}")),
+        None => line.matches('长').count() * "长".len(),
+    };
     assert_eq!(
-        printed
-            .iter()
-            .map(|l| l.matches('长').count())
-            .sum::<usize>(),
-        1000,
-        "every character printed once:\n{}",
+        printed.iter().map(|l| size(l)).sum::<usize>(),
+        long.len(),
+        "every byte printed or counted once:\n{}",
         out.report()
     );
     assert!(
@@ -205,11 +212,68 @@ fn a_port_in_use_is_exit_code_1_and_one_line(binary: &str) {
     assert!(!out.stderr.contains("panicked"), "{}", out.report());
 }
 
-fn a_bad_port_argument_is_one_line(binary: &str) {
-    let out = example(binary).args(["--port", "http"]).run();
-    assert_eq!(out.status, Status::Exited(1), "{}", out.report());
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.report());
-    assert!(out.stderr.contains("--port"), "{}", out.report());
+fn bad_arguments_are_one_line_that_quotes_them(binary: &str) {
+    for (args, message) in [
+        (
+            &["--port", "abc"][..],
+            "--port abc: 不是 1–65535 之间的端口号",
+        ),
+        (
+            &["--port=70000"][..],
+            "--port 70000: 不是 1–65535 之间的端口号",
+        ),
+        (&["--max-connections", "0"][..], "--max-connections 0: 不是"),
+        (&["--idle-timeout", "-1"][..], "--idle-timeout -1: 不是"),
+        (&["--max-message", "lots"][..], "--max-message lots: 不是"),
+        (&["--port"][..], "--port"),
+        (&["--verbose"][..], "--verbose"),
+    ] {
+        let out = example(binary).args(args).run();
+        assert_eq!(out.status, Status::Exited(1), "{}", out.report());
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.report());
+        assert!(out.stderr.contains(message), "{}", out.report());
+        assert!(!out.stderr.contains("Some("), "{}", out.report());
+        assert!(out.stdout.is_empty(), "{}", out.report());
+    }
+}
+
+fn help_shows_the_limits_and_their_defaults(binary: &str) {
+    let out = example(binary).arg("--help").run_ok();
+    for option in [
+        "--port",
+        "默认 8001",
+        "--max-connections",
+        "--idle-timeout",
+        "默认 300",
+        "--max-message",
+        "默认 65536",
+        "--help",
+    ] {
+        assert!(out.stdout.contains(option), "{option}:\n{}", out.report());
+    }
+    assert!(out.stderr.is_empty(), "{}", out.report());
+}
+
+fn an_idle_client_is_cut_off_at_the_idle_timeout(binary: &str) {
+    let mut server = start_with(binary, &["--idle-timeout", "1"]);
+    let mut idle = client(server.port);
+    assert_eq!(idle.round_trip("然后不说话了").expect("a reply"), REPLY);
+    let quiet_since = std::time::Instant::now();
+    let mut stream = idle.stream().try_clone().expect("clone");
+    assert_eq!(read_to_end(&mut stream), b"", "closed by the server");
+    let quiet = quiet_since.elapsed();
+    let addr = stream.local_addr().expect("address");
+    server.wait_for(&format!("客户端 {addr} 空闲超过 1 秒"));
+    // The server goes on: a new client is served.
+    assert_eq!(
+        client(server.port).round_trip("新来的").expect("a reply"),
+        REPLY
+    );
+    server.stop_ok(Signal::SIGTERM);
+    assert!(
+        quiet >= std::time::Duration::from_millis(300),
+        "cut off after {quiet:?} of quiet, before the timeout"
+    );
 }
 
 /// Each function above, as a test against each server.
@@ -230,5 +294,7 @@ against_both_servers!(
     a_message_over_1024_bytes_is_answered_piece_by_piece_and_nothing_is_lost,
     stops_on_sigint_with_clients_connected,
     a_port_in_use_is_exit_code_1_and_one_line,
-    a_bad_port_argument_is_one_line,
+    bad_arguments_are_one_line_that_quotes_them,
+    help_shows_the_limits_and_their_defaults,
+    an_idle_client_is_cut_off_at_the_idle_timeout,
 );

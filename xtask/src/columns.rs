@@ -37,8 +37,9 @@ pub fn expand_tabs(line: &str) -> String {
 pub const CONTINUATION: &str = "↳ ";
 
 /// `line` (tabs expanded) cut into pieces of at most `width` columns; every piece after the
-/// first starts with [`CONTINUATION`]. A character wider than the whole column gets a piece of
-/// its own. An empty line is one empty piece.
+/// first starts with [`CONTINUATION`]. A piece ends after a space when there is one in its second
+/// half, else at the column. A character wider than the whole column gets a piece of its own.
+/// An empty line is one empty piece.
 pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let line = expand_tabs(line);
     let width = width.max(3);
@@ -47,10 +48,41 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut used = 0;
     for c in line.chars() {
         let w = char_width(c);
-        if used + w > width && !piece.is_empty() {
-            pieces.push(std::mem::take(&mut piece));
+        let continued = piece == CONTINUATION;
+        if c == ' ' && continued {
+            // A continuation starts at the next word.
+            continue;
+        }
+        if used + w > width && !piece.is_empty() && !continued {
+            if c == ' ' {
+                // The break falls on a space: it is dropped.
+                pieces.push(std::mem::take(&mut piece).trim_end().to_string());
+                piece.push_str(CONTINUATION);
+                used = self::width(CONTINUATION);
+                continue;
+            }
+            // Break after the last space of the piece's second half, carrying the rest over.
+            let start = if piece.starts_with(CONTINUATION) {
+                CONTINUATION.len()
+            } else {
+                0
+            };
+            let space = piece[start..].rfind(' ').map(|at| at + start);
+            let carried = match space {
+                Some(at)
+                    if at > start
+                        && self::width(&piece[..at]) >= width / 2
+                        && self::width(CONTINUATION) + self::width(&piece[at + 1..]) + w
+                            <= width =>
+                {
+                    piece.split_off(at + 1)
+                }
+                _ => String::new(),
+            };
+            pieces.push(std::mem::take(&mut piece).trim_end().to_string());
             piece.push_str(CONTINUATION);
-            used = self::width(CONTINUATION);
+            piece.push_str(&carried);
+            used = self::width(&piece);
         }
         piece.push(c);
         used += w;
@@ -153,6 +185,13 @@ mod tests {
             ["线程", "↳ 线", "↳ 程", "↳ 线", "↳ 程"]
         );
         assert_eq!(wrap("abcdefgh", 4), ["abcd", "↳ ef", "↳ gh"]);
+        assert_eq!(wrap("one two three", 9), ["one two", "↳ three"]);
+        for width in 3..12 {
+            for piece in wrap("a b c d e f g h i j k l m n o p", width) {
+                assert!(self::width(&piece) <= width, "{width}: {piece:?}");
+                assert_ne!(piece.trim(), "↳", "{width}: an empty continuation");
+            }
+        }
         assert_eq!(wrap("", 4), [""]);
         for piece in wrap("print(\"收到客户端发来的消息：\", data)", 10) {
             assert!(width(&piece) <= 10, "{piece:?}");

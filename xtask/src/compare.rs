@@ -1,6 +1,6 @@
 //! `cargo xtask compare`: the notes' own Python beside the Rust, line by line.
 //!
-//! Three parts, all returning data (the terminal rendering is [`crate::render`]'s):
+//! Three parts, all returning data (the terminal rendering is `render`'s, a layer above):
 //!
 //! - the **runner** ([`run_python`], [`run_rust`]): each side in a fresh temporary directory
 //!   prepared as the snippet needs (`f1.txt`, a module file), stdin closed, its own process
@@ -66,7 +66,9 @@ pub struct SideRun {
     pub output: String,
     /// Wall time.
     pub secs: f64,
-    /// Processes it left running (killed).
+    /// Processes it left running (killed). Only for the Rust side: Python's own helpers (the
+    /// resource tracker that spawn starts, a manager's server) may still be ending when the
+    /// interpreter has exited; they are killed with the group but not held against the notes.
     pub leftovers: Vec<String>,
     /// The pids this run could have printed: from its own to the last one the system handed out
     /// when it ended.
@@ -476,6 +478,13 @@ fn declaration_for(
     declared.iter().find_map(|d| match d {
         Declared::Warning { category, why } if is_warning(line, category) => Some(*why),
         Declared::Lines { containing, why } if line.contains(containing) => Some(*why),
+        Declared::Between { low, high, why }
+            if line
+                .parse::<u64>()
+                .is_ok_and(|n| (*low..=*high).contains(&n)) =>
+        {
+            Some(*why)
+        }
         _ => None,
     })
 }
@@ -607,7 +616,7 @@ fn python_spec(
         .env("PYTHONUNBUFFERED", "1")
         .env("PYTHONIOENCODING", "utf-8")
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("XTASK_TIME_SCALE", options.scale.to_string())
+        .env("XTASK_TIME_SCALE", runall::scale_text(options.scale))
         .merge_output(true)
         .timeout(timeout);
     if let Python::Completed { completion, .. } = example.pairing.python {
@@ -651,12 +660,12 @@ pub fn run_python(
         let first = running.pid();
         let outcome = running.wait(cancel)?;
         let ok = outcome.status == Status::Exited(0);
-        return Ok(SideRun::from_outcome(
+        return Ok(python_side(SideRun::from_outcome(
             format!("python3 {}", block.locator()),
             outcome,
             ok,
             (first, last_pid()),
-        ));
+        )));
     };
     let block_of = |e: &'static Example| -> io::Result<&CodeBlock> {
         pairing::resolve(notes, e)
@@ -691,7 +700,7 @@ pub fn run_python(
         .client
         .as_ref()
         .is_some_and(|c| c.status == Status::Exited(0));
-    Ok(if std::ptr::eq(example, server) {
+    Ok(python_side(if std::ptr::eq(example, server) {
         SideRun::from_outcome(
             program,
             pair.server,
@@ -703,7 +712,13 @@ pub fn run_python(
             Some(outcome) => SideRun::from_outcome(program, outcome, client_ok && server_ok, pids),
             None => no_client(program, pair.server),
         }
-    })
+    }))
+}
+
+/// Python's side: helpers still ending are not the notes' leftovers (see [`SideRun::leftovers`]).
+fn python_side(mut run: SideRun) -> SideRun {
+    run.leftovers.clear();
+    run
 }
 
 /// The client never ran: its side is the server's failure.
@@ -754,7 +769,7 @@ pub fn run_rust(
     let timeout = runall::timeout(example, options.scale);
     let spec = |e: &Example| {
         Spec::new(options.target.join("debug").join(e.name))
-            .env(pace::ENV, options.scale.to_string())
+            .env(pace::ENV, runall::scale_text(options.scale))
             .current_dir(work.side("rust"))
             .merge_output(true)
             .timeout(timeout)
@@ -819,6 +834,26 @@ pub fn run_rust(
     })
 }
 
+/// Runs the example's program alone, in a fresh temporary directory, as [`compare`] runs its
+/// Rust side; returns the run and its output normalized as [`compare`] normalizes it. For an
+/// example with nothing to compare (the book shows its output alone).
+pub fn run_alone(
+    example: &'static Example,
+    options: &Options,
+    cancel: &AtomicBool,
+) -> io::Result<(SideRun, Vec<String>)> {
+    let work = Workdir::new(example.name, &[])?;
+    let run = run_rust(example, options, &work, cancel)?;
+    let lines = normalize(
+        &run.output,
+        &Normalization {
+            paths: vec![(work.side("rust").to_string_lossy().into_owned(), "<dir>")],
+            pids: example.pairing.pids.then_some(run.pids),
+        },
+    );
+    Ok((run, lines))
+}
+
 /// The files `paired`'s working directories get: `(name, content)`.
 pub fn files_for(paired: &Paired<'_>) -> Vec<(String, String)> {
     paired
@@ -856,7 +891,7 @@ pub fn compare(
             return c;
         }
     };
-    let heading = crate::render::heading(&paired);
+    let heading = paired.heading();
     let Some(block) = paired.block else {
         return Comparison::nothing(
             example,
@@ -1069,6 +1104,27 @@ mod tests {
         // b and the second a keep their order: they share rows with their Rust lines.
         assert!(rows.contains(&(Some(2), Some(2))));
         assert!(rows.contains(&(Some(3), Some(3))));
+    }
+
+    #[test]
+    fn a_declared_range_covers_only_whole_numbers_in_it() {
+        const DECLARED: &[Declared] = &[Declared::Between {
+            low: 10,
+            high: 20,
+            why: "racy",
+        }];
+        let (p, _, _) = match_lines(&lines("15\n20\n21\nx15\n20"), &lines("20"), DECLARED);
+        let marks: Vec<&Mark> = p.iter().map(|l| &l.mark).collect();
+        assert_eq!(
+            marks,
+            [
+                &Mark::Declared("racy"),
+                &Mark::Found(0),
+                &Mark::Missing,
+                &Mark::Missing,
+                &Mark::Declared("racy"),
+            ]
+        );
     }
 
     #[test]

@@ -541,41 +541,43 @@ fn run_comparisons(
     let layout = view.layout();
     let cancel = runall::cancel_flag();
     let started = Instant::now();
-    // The longest first, so that the whole run is about as long as the longest.
-    let mut queue: Vec<&'static Example> = examples.to_vec();
-    queue.sort_by_key(|e| e.paced_secs);
-    let queue = Mutex::new(queue);
+    // Those that share the machine run `jobs` at a time, the longest first so that the whole
+    // run takes about as long as the longest; those that measure time run alone afterwards.
+    let (mut together, alone): (Vec<&'static Example>, Vec<&'static Example>) =
+        examples.iter().copied().partition(|e| !e.alone);
+    together.sort_by_key(|e| e.paced_secs);
     let mut results: Vec<Comparison> = Vec::new();
-    std::thread::scope(|scope| {
-        let (done, finished) = mpsc::channel();
-        for _ in 0..jobs.min(examples.len()) {
-            let done = done.clone();
-            let (queue, options) = (&queue, &options);
-            scope.spawn(move || {
-                loop {
-                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
-                    let Some(example) = next else { break };
-                    if cancel.load(Ordering::SeqCst) {
-                        break;
+    for (batch, width) in [(together, jobs), (alone, 1)] {
+        let queue = Mutex::new(batch);
+        std::thread::scope(|scope| {
+            let (done, finished) = mpsc::channel();
+            for _ in 0..width {
+                let done = done.clone();
+                let (queue, options) = (&queue, &options);
+                scope.spawn(move || {
+                    loop {
+                        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                        let Some(example) = next else { break };
+                        if cancel.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let comparison = compare::compare(notes, example, options, cancel);
+                        if done.send(comparison).is_err() {
+                            break;
+                        }
                     }
-                    if done
-                        .send(compare::compare(notes, example, options, cancel))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done);
-        for comparison in finished {
-            say(&render::comparison(&comparison, layout));
-            say("\n");
-            results.push(comparison);
-        }
-    });
+                });
+            }
+            drop(done);
+            for comparison in finished {
+                say(&render::comparison(&comparison, layout));
+                say("\n");
+                results.push(comparison);
+            }
+        });
+    }
     say(&format!("══ {} compared ══\n", results.len()));
-    let mut failures = 0;
+    let (mut failures, mut not_run) = (0, 0);
     for example in examples {
         match results.iter().find(|c| std::ptr::eq(c.example, *example)) {
             Some(c) => {
@@ -583,15 +585,16 @@ fn run_comparisons(
                 say(&format!("{}\n", render::verdict_line(c)));
             }
             None => {
-                failures += 1;
+                not_run += 1;
                 say(&format!("{}  NOT RUN\n", example.name));
             }
         }
     }
     say(&format!(
-        "{} passed, {failures} failed, in {:.1} s at time scale {scale}\n",
-        examples.len() - failures,
-        started.elapsed().as_secs_f64()
+        "{} passed, {failures} failed, {not_run} not run, in {:.1} s at time scale {}\n",
+        examples.len() - failures - not_run,
+        started.elapsed().as_secs_f64(),
+        runall::scale_text(scale)
     ));
     let interrupted = cancel.load(Ordering::SeqCst);
     if interrupted {
@@ -600,7 +603,7 @@ fn run_comparisons(
     runall::end_if_output_gone();
     if interrupted {
         130
-    } else if failures > 0 {
+    } else if failures + not_run > 0 {
         1
     } else {
         0

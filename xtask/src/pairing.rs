@@ -37,6 +37,19 @@ pub struct Paired<'n> {
 }
 
 impl Paired<'_> {
+    /// The heading of the example's part of the notes: `§11 总结 › 案例：多线程socket服务端`.
+    pub fn heading(&self) -> String {
+        let section = if self.section.number.is_some() {
+            format!("§{}", self.section.heading)
+        } else {
+            self.section.heading.clone()
+        };
+        match self.block.and_then(|b| b.subheading.as_deref()) {
+            Some(sub) => format!("{section} › {sub}"),
+            None => section,
+        }
+    }
+
     /// The blocks of the same section that the example's working directory gets as files
     /// (`Content::Block`), with their file names.
     pub fn file_blocks(&self) -> Vec<(&'static str, &CodeBlock)> {
@@ -154,6 +167,26 @@ pub fn claims(
             .not_a_program = Some(declared);
     }
     map
+}
+
+/// The claims on `block`: the examples that mirror it or write it as a file, and its
+/// not-a-program declaration.
+pub fn claims_on(block: &CodeBlock) -> Claims {
+    claims(CATALOG, NOT_PROGRAMS)
+        .remove(&(block.section.clone(), block.ordinal))
+        .unwrap_or_default()
+}
+
+/// The examples that mirror `section` without a code block (a passage or a workload), in the
+/// notes' order.
+pub fn passage_examples(section: &Section) -> Vec<&'static Example> {
+    catalog::in_notes_order()
+        .into_iter()
+        .filter(|e| {
+            matches!(snippet_of(e), Snippet::Passage { section: number }
+                if section.number.as_deref() == Some(number))
+        })
+        .collect()
 }
 
 /// Everything about the pairing of the catalog with `notes` that does not hold, one sentence

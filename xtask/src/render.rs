@@ -1,14 +1,14 @@
 //! `show` and `compare` as text for a terminal: side by side in a given width, or stacked.
 //!
-//! The data come from [`pairing`] and [`compare`]; this module only lays them out, so that the
-//! book can lay out the same data as HTML.
+//! The data come from [`pairing`] and [`compare`](crate::compare); this module only lays them
+//! out, so that the book can lay out the same data as HTML.
 
 use std::io;
 
 use crate::catalog::{Example, Python, Run, Snippet};
 use crate::columns::{self, side_by_side, split, zip_rows};
 use crate::compare::{Comparison, Mark, Verdict};
-use crate::notes::{CodeBlock, Notes, section_label};
+use crate::notes::{CodeBlock, Notes};
 use crate::pairing::{self, Paired};
 use crate::workspace;
 
@@ -39,19 +39,6 @@ impl Layout {
         match self {
             Layout::Columns(w) | Layout::Stacked(w) => w,
         }
-    }
-}
-
-/// The heading of an example's part of the notes: `§11 总结 › 案例：多线程socket服务端`.
-pub fn heading(paired: &Paired<'_>) -> String {
-    let section = if paired.section.number.is_some() {
-        format!("§{}", paired.section.heading)
-    } else {
-        paired.section.heading.clone()
-    };
-    match paired.block.and_then(|b| b.subheading.as_deref()) {
-        Some(sub) => format!("{section} › {sub}"),
-        None => section,
     }
 }
 
@@ -159,7 +146,7 @@ pub fn show(notes: &Notes, example: &'static Example, layout: Layout) -> io::Res
     let (left_title, left) = notes_side(notes, &paired);
     let right_title = workspace::source_path(example);
     Ok(lay_out_show(
-        &format!("{} — {}", heading(&paired), example.name),
+        &format!("{} — {}", paired.heading(), example.name),
         &header,
         (&left_title, &left),
         (&right_title, &body),
@@ -316,7 +303,9 @@ pub fn verdict_line(c: &Comparison) -> String {
     let (word, detail) = match &c.verdict {
         Verdict::Agrees { found, declared } => (
             "ok",
-            if *declared == 0 {
+            if *found == 0 && *declared == 0 {
+                format!("{} prints nothing, so nothing can be missing", c.locator)
+            } else if *declared == 0 {
                 format!("all {found} line(s) of {} found", c.locator)
             } else {
                 format!(
@@ -342,9 +331,4 @@ pub fn verdict_line(c: &Comparison) -> String {
         Verdict::Failed(why) => ("FAILED", why.clone()),
     };
     format!("{}  {word}: {detail}", c.example.name)
-}
-
-/// `§9.1 block 3` for a block key.
-pub fn locator(section: &str, ordinal: usize) -> String {
-    format!("{} block {ordinal}", section_label(section))
 }

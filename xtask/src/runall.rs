@@ -105,10 +105,23 @@ pub struct Report {
 
 /// The timeout of `example` at time scale `scale`.
 pub fn timeout(example: &Example, scale: f64) -> Duration {
-    // A scale too large for a Duration waits as long as a Duration can.
-    let paced = Duration::try_from_secs_f64(f64::from(example.paced_secs) * scale * 2.0)
-        .unwrap_or(Duration::MAX);
-    GRACE.saturating_add(paced)
+    // However large the scale, a run that lasts a month has hung (and a deadline must stay a
+    // point in time the clock can hold).
+    const LONGEST: Duration = Duration::from_secs(30 * 24 * 3600);
+    let paced =
+        Duration::try_from_secs_f64(f64::from(example.paced_secs) * scale * 2.0).unwrap_or(LONGEST);
+    GRACE.saturating_add(paced).min(LONGEST)
+}
+
+/// A time scale as text for a person or an environment variable: as Rust prints it, unless that
+/// is long (`1e300` has 301 digits), then in exponent form.
+pub fn scale_text(scale: f64) -> String {
+    let plain = scale.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{scale:e}")
+    }
 }
 
 /// Runs the chosen examples; returns the process exit code (0 all passed, 1 something failed,
@@ -135,6 +148,10 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
         return Ok(1);
     }
     let target = workspace::target_dir()?;
+    if CANCEL.load(Ordering::SeqCst) {
+        // Our output went away during the build: nobody would see the run.
+        return Ok(130);
+    }
 
     handle_signals()?;
 
@@ -247,7 +264,7 @@ type Parts = (bool, String, String);
 
 fn spec(target: &Path, name: &str, scale: f64, timeout: Duration) -> Spec {
     Spec::new(bin(target, name))
-        .env(pace::ENV, scale.to_string())
+        .env(pace::ENV, scale_text(scale))
         .merge_output(true)
         .timeout(timeout)
 }
@@ -507,6 +524,13 @@ mod tests {
     }
 
     #[test]
+    fn time_scales_print_short() {
+        assert_eq!(scale_text(0.05), "0.05");
+        assert_eq!(scale_text(1.0), "1");
+        assert_eq!(scale_text(1e300), "1e300");
+    }
+
+    #[test]
     fn timeouts_grow_with_the_paced_time_and_the_scale() {
         let example = Example {
             paced_secs: 0,
@@ -519,5 +543,6 @@ mod tests {
         assert_eq!(timeout(&example, 1.0), GRACE);
         assert_eq!(timeout(&paced, 0.05), GRACE + Duration::from_secs(10));
         assert_eq!(timeout(&paced, 1.0), GRACE + Duration::from_secs(200));
+        assert_eq!(timeout(&paced, 1e300), Duration::from_secs(30 * 24 * 3600));
     }
 }

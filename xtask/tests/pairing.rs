@@ -236,3 +236,29 @@ fn every_code_block_of_the_notes_is_paired_or_declared() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn each_block_and_passage_knows_its_programs() {
+    let Some(notes) = real_notes() else { return };
+    let five = notes.section("5").expect("§5");
+    let claims = pairing::claims_on(&five.blocks[0]);
+    assert_eq!(
+        claims.examples.iter().map(|e| e.name).collect::<Vec<_>>(),
+        ["s05-lock"]
+    );
+    assert!(claims.not_a_program.is_none());
+    let ten = notes.section("10").expect("§10");
+    assert!(pairing::claims_on(&ten.blocks[0]).not_a_program.is_some());
+    let passages: Vec<&str> = pairing::passage_examples(ten)
+        .iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(
+        passages,
+        [
+            "s10-coroutine-switch",
+            "s10-io-bound-async",
+            "s10-executor-by-hand"
+        ]
+    );
+}

@@ -16,7 +16,7 @@ fn page(layout: Layout) -> String {
     let header = lines("§0 示例 — what the program shows.");
     let left = lines(
         "import threading\n\
-         print(\"线程，是计算机中可以被cpu调度的最小单元，这一行很长很长很长很长很长很长\")\n\
+         print(\"这是一行很长的中文注释，用来看宽字符在窄列里怎样换行，再多写几个字\")\n\
          \tindented by a tab",
     );
     let right = lines(

@@ -24,8 +24,14 @@ pub struct Server {
 
 /// Starts `binary --port 0` and waits for the line with the address it listens on.
 pub fn start(binary: &str) -> Server {
+    start_with(binary, &[])
+}
+
+/// [`start`] with more arguments (`--max-connections 500`, say).
+pub fn start_with(binary: &str, args: &[&str]) -> Server {
     let mut running = example(binary)
         .args(["--port", "0"])
+        .args(args)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
     let Some(line) = running.wait_for_line(PATIENCE, |l| l.contains("127.0.0.1:")) else {
