@@ -7,12 +7,12 @@
 //! after the others, one at a time, so that the figures they print mean what they say.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, PoisonError};
 
 use xtask::catalog::Example;
-use xtask::compare::{self, Comparison, Normalization, Verdict, Workdir};
+use xtask::compare::{self, Comparison, Verdict};
 use xtask::notes::Notes;
 
 use crate::gather::Runs;
@@ -252,43 +252,23 @@ fn compared(c: &Comparison) -> Outputs {
     }
 }
 
-/// Runs `example` by itself in a fresh working directory; its output, normalized as compare
-/// normalizes the Rust side.
+/// Runs `example` by itself, as compare runs an example with nothing to compare.
 fn run_alone(
     example: &'static Example,
     options: &compare::Options,
     cancel: &AtomicBool,
 ) -> RunOutput {
-    let files: Vec<(String, String)> = example
-        .pairing
-        .files
-        .iter()
-        .filter_map(|(name, content)| match content {
-            xtask::catalog::Content::Text(text) => Some(((*name).to_string(), (*text).to_string())),
-            xtask::catalog::Content::Block(_) => None,
-        })
-        .collect();
-    let work = match Workdir::new(example.name, &files) {
-        Ok(work) => work,
-        Err(e) => return failed(format!("cannot prepare a temporary directory: {e}")),
-    };
-    match compare::run_rust(example, options, &work, cancel) {
-        Ok(run) => {
-            let how = Normalization {
-                paths: vec![(path_text(&work.side("rust")), "<dir>")],
-                pids: example.pairing.pids.then_some(run.pids),
-            };
-            RunOutput {
-                lines: compare::normalize(&run.output, &how)
-                    .into_iter()
-                    .map(|text| Line {
-                        text,
-                        mark: Mark::Plain,
-                    })
-                    .collect(),
-                failure: (!run.ok).then(|| run.summary()),
-            }
-        }
+    match compare::run_alone(example, options, cancel) {
+        Ok((run, lines)) => RunOutput {
+            lines: lines
+                .into_iter()
+                .map(|text| Line {
+                    text,
+                    mark: Mark::Plain,
+                })
+                .collect(),
+            failure: (!run.ok).then(|| run.summary()),
+        },
         Err(e) => failed(format!("cannot run {}: {e}", example.name)),
     }
 }
@@ -298,8 +278,4 @@ fn failed(why: String) -> RunOutput {
         lines: Vec::new(),
         failure: Some(why),
     }
-}
-
-fn path_text(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
 }
