@@ -1,12 +1,14 @@
 //! The book in a real browser: headless Chromium opens every page at two widths and reports what
 //! it laid out.
 //!
-//! For each page and width, a copy of the page is written beside it with two scripts of this
-//! module: the first, at the top of `<head>`, records every error (a script error, a
-//! `console.error`, a stylesheet or image that fails to load); the second, on `load`, measures
-//! each pair's two columns and each code block, and writes a report into the page. Chromium's
-//! `--dump-dom` prints the page as it then stands; the report is read back from it. The pages
-//! themselves carry no script.
+//! A copy of every page is written beside it with a script of this module at the top of its
+//! `<head>`, which records every error from then on (a script error, a `console.error`, a
+//! stylesheet or image that fails to load). For each width, one harness page holds every copy in
+//! an `<iframe>` that wide — media queries answer to the frame's width — and, once all of them
+//! have loaded, measures each pair's two columns and each code block in each frame and writes a
+//! report into itself. Chromium's `--dump-dom` prints the harness as it then stands; the report
+//! is read back from it. One Chromium run per width: a run per page took minutes on a busy
+//! machine. The pages themselves carry no script.
 //!
 //! What passes: no error; at 1400 px the left and right columns of every pair side by side
 //! without overlapping; at 800 px stacked, the right below the left; no code block wider than
@@ -16,7 +18,6 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -123,26 +124,35 @@ addEventListener("error", function (e) {
 </script>
 "#;
 
-/// The measurer, on `load`: a plain-text report in `<pre id="book-layout">`.
+/// The harness's measurer, on `load` (every frame has loaded by then): a plain-text report in
+/// `<pre id="book-layout">`, a `page NAME` line opening each frame's part.
 const MEASURE: &str = r#"<script>
 addEventListener("load", function () {
-  function box(e) {
-    if (!e) return "0 0 0 0";
-    var r = e.getBoundingClientRect();
-    return [r.left, r.top, r.right, r.bottom].map(Math.round).join(" ");
-  }
-  var lines = ["width " + innerWidth];
-  __bookErrors.forEach(function (e) { lines.push("error " + e.replace(/\s+/g, " ")); });
-  document.querySelectorAll(".pair").forEach(function (p) {
-    lines.push("pair " + box(p.querySelector(":scope > .notes")) + " " + box(p.querySelector(":scope > .rust")));
+  var lines = [];
+  document.querySelectorAll("iframe").forEach(function (frame) {
+    lines.push("page " + frame.getAttribute("data-page"));
+    var win = frame.contentWindow, doc = frame.contentDocument;
+    if (!doc || !win) { lines.push("error the page could not be opened"); return; }
+    function box(e) {
+      if (!e) return "0 0 0 0";
+      var r = e.getBoundingClientRect();
+      return [r.left, r.top, r.right, r.bottom].map(Math.round).join(" ");
+    }
+    lines.push("width " + win.innerWidth);
+    (win.__bookErrors || ["the error recorder did not run"]).forEach(function (e) {
+      lines.push("error " + String(e).replace(/\s+/g, " "));
+    });
+    doc.querySelectorAll(".pair").forEach(function (p) {
+      lines.push("pair " + box(p.querySelector(":scope > .notes")) + " " + box(p.querySelector(":scope > .rust")));
+    });
+    var wide = 0;
+    doc.querySelectorAll("pre").forEach(function (pre) {
+      var column = pre.parentElement.closest(".notes, .rust, .output, main");
+      if (column && pre.getBoundingClientRect().right > column.getBoundingClientRect().right + 1) wide++;
+    });
+    lines.push("overflowing-code " + wide);
+    lines.push("page-overflows " + (doc.documentElement.scrollWidth > win.innerWidth + 1 ? 1 : 0));
   });
-  var wide = 0;
-  document.querySelectorAll("pre").forEach(function (pre) {
-    var column = pre.parentElement.closest(".notes, .rust, .output, main");
-    if (column && pre.getBoundingClientRect().right > column.getBoundingClientRect().right + 1) wide++;
-  });
-  lines.push("overflowing-code " + wide);
-  lines.push("page-overflows " + (document.documentElement.scrollWidth > innerWidth + 1 ? 1 : 0));
   var report = document.createElement("pre");
   report.id = "book-layout";
   report.textContent = "\n" + lines.join("\n") + "\n";
@@ -151,71 +161,79 @@ addEventListener("load", function () {
 </script>
 "#;
 
-/// Checks every page of the book in `out` at both widths with `chromium`, two pages at a time.
+/// The prefix of the instrumented copies and the harnesses, removed after the check.
+const CHECK_PREFIX: &str = ".check-";
+
+/// Checks every page of the book in `out` at both widths with `chromium`.
 pub fn check(chromium: &Path, out: &Path) -> Result<Vec<Layout>, String> {
     let mut pages: Vec<String> = std::fs::read_dir(out)
         .map_err(|e| format!("cannot read {}: {e}", out.display()))?
         .flatten()
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".html") && !name.starts_with(".check-"))
+        .filter(|name| name.ends_with(".html") && !name.starts_with(CHECK_PREFIX))
         .collect();
     pages.sort();
-    let jobs: Vec<(String, u32)> = pages
-        .iter()
-        .flat_map(|page| [(page.clone(), WIDE), (page.clone(), NARROW)])
-        .collect();
-    let next = Mutex::new(jobs.into_iter());
-    let results = Mutex::new(Vec::new());
-    thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                loop {
-                    let job = next
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .next();
-                    let Some((page, width)) = job else { break };
-                    let result = layout(chromium, out, &page, width);
-                    results
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(result);
-                }
-            });
+    let mut written = Vec::new();
+    let result = (|| -> Result<Vec<Layout>, String> {
+        for page in &pages {
+            let html = std::fs::read_to_string(out.join(page))
+                .map_err(|e| format!("cannot read {page}: {e}"))?;
+            let copy = out.join(format!("{CHECK_PREFIX}{page}"));
+            written.push(copy.clone());
+            std::fs::write(
+                &copy,
+                html.replacen("<head>", &format!("<head>\n{RECORD_ERRORS}"), 1),
+            )
+            .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
         }
-    });
-    let mut layouts = Vec::new();
-    for result in results
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-    {
-        layouts.push(result?);
+        let mut layouts = Vec::new();
+        for width in [WIDE, NARROW] {
+            let harness = out.join(format!("{CHECK_PREFIX}{width}.html"));
+            written.push(harness.clone());
+            std::fs::write(&harness, harness_page(&pages, width))
+                .map_err(|e| format!("cannot write {}: {e}", harness.display()))?;
+            let dom = run_chromium(
+                chromium,
+                &[
+                    "--allow-file-access-from-files".to_string(),
+                    "--virtual-time-budget=30000".to_string(),
+                    "--dump-dom".to_string(),
+                    format!("--window-size={},1000", width + 40),
+                    file_url(&harness)?,
+                ],
+            )?;
+            layouts.extend(parse_report(width, &dom)?);
+        }
+        Ok(layouts)
+    })();
+    for file in written {
+        let _ = std::fs::remove_file(file);
+    }
+    let mut layouts = result?;
+    let missing: Vec<&String> = pages
+        .iter()
+        .filter(|page| layouts.iter().filter(|l| &&l.page == page).count() < 2)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("Chromium reported nothing for {missing:?}"));
     }
     layouts.sort_by(|a, b| (&a.page, a.width).cmp(&(&b.page, b.width)));
     Ok(layouts)
 }
 
-/// One page at one width.
-fn layout(chromium: &Path, out: &Path, page: &str, width: u32) -> Result<Layout, String> {
-    let html =
-        std::fs::read_to_string(out.join(page)).map_err(|e| format!("cannot read {page}: {e}"))?;
-    let instrumented = html
-        .replacen("<head>", &format!("<head>\n{RECORD_ERRORS}"), 1)
-        .replacen("</body>", &format!("{MEASURE}</body>"), 1);
-    let copy = out.join(format!(".check-{width}-{page}"));
-    std::fs::write(&copy, instrumented)
-        .map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
-    let dom = run_chromium(
-        chromium,
-        &[
-            "--dump-dom".to_string(),
-            format!("--window-size={width},1000"),
-            file_url(&copy)?,
-        ],
-    );
-    let _ = std::fs::remove_file(&copy);
-    let dom = dom?;
-    parse_report(page, width, &dom)
+/// A page holding every page's instrumented copy in a frame `width` pixels wide.
+fn harness_page(pages: &[String], width: u32) -> String {
+    let frames: String = pages
+        .iter()
+        .map(|page| {
+            format!(
+                "<iframe data-page=\"{page}\" src=\"{CHECK_PREFIX}{page}\" width=\"{width}\" height=\"1000\" scrolling=\"no\"></iframe>\n"
+            )
+        })
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><style>iframe {{ display: block; border: 0; }}</style></head>\n<body>\n{frames}{MEASURE}</body></html>\n"
+    )
 }
 
 /// Takes a screenshot of `page` at `width` into `shot` (PNG).
@@ -330,21 +348,28 @@ fn tempfile_dir() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// Reads the report out of the dumped page.
-fn parse_report(page: &str, width: u32, dom: &str) -> Result<Layout, String> {
+/// Reads the report out of the dumped harness: one [`Layout`] per frame.
+fn parse_report(width: u32, dom: &str) -> Result<Vec<Layout>, String> {
     let start = dom
         .find("<pre id=\"book-layout\">")
-        .ok_or_else(|| format!("{page} at {width} px: the page never finished loading"))?;
+        .ok_or_else(|| format!("at {width} px the pages never finished loading"))?;
     let report = &dom[start..];
     let report = &report[..report.find("</pre>").unwrap_or(report.len())];
-    let mut layout = Layout {
-        page: page.to_string(),
-        width,
-        ..Layout::default()
-    };
+    let mut layouts: Vec<Layout> = Vec::new();
     for line in report.lines() {
         let line = unescape(line);
         let (key, rest) = line.split_once(' ').unwrap_or((&line, ""));
+        if key == "page" {
+            layouts.push(Layout {
+                page: rest.to_string(),
+                width,
+                ..Layout::default()
+            });
+            continue;
+        }
+        let Some(layout) = layouts.last_mut() else {
+            continue;
+        };
         match key {
             "error" => layout.errors.push(rest.to_string()),
             "pair" => {
@@ -358,7 +383,7 @@ fn parse_report(page: &str, width: u32, dom: &str) -> Result<Layout, String> {
             _ => {}
         }
     }
-    Ok(layout)
+    Ok(layouts)
 }
 
 fn unescape(text: &str) -> String {
@@ -375,8 +400,12 @@ mod tests {
 
     #[test]
     fn a_report_is_read_back_and_judged() {
-        let dom = "<html><body><pre id=\"book-layout\">\nwidth 1400\nerror cannot load file:///x/a&amp;b.png\npair 10 0 500 300 520 0 1000 400\noverflowing-code 0\npage-overflows 0\n</pre></body></html>";
-        let layout = parse_report("s05.html", WIDE, dom).expect("a report");
+        let dom = "<html><body><pre id=\"book-layout\">\npage s05.html\nwidth 1400\nerror cannot load file:///x/a&amp;b.png\npair 10 0 500 300 520 0 1000 400\noverflowing-code 0\npage-overflows 0\npage s06.html\nwidth 1400\n</pre></body></html>";
+        let layouts = parse_report(WIDE, dom).expect("a report");
+        assert_eq!(layouts.len(), 2);
+        assert!(layouts[1].problems().is_empty());
+        let layout = &layouts[0];
+        assert_eq!(layout.page, "s05.html");
         assert_eq!(layout.errors, vec!["cannot load file:///x/a&b.png"]);
         assert_eq!(layout.pairs, vec![((10, 0, 500, 300), (520, 0, 1000, 400))]);
         let problems = layout.problems();
@@ -403,6 +432,6 @@ mod tests {
 
     #[test]
     fn a_page_that_never_loaded_is_an_error() {
-        assert!(parse_report("s05.html", WIDE, "<html></html>").is_err());
+        assert!(parse_report(WIDE, "<html></html>").is_err());
     }
 }
