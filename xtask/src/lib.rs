@@ -12,6 +12,7 @@
 //! - [`compare`]: runs a snippet with `python3` beside its program, normalizes both outputs
 //!   and matches them line by line — data, no terminal;
 //! - [`render`]: `show` and `compare` as text for a terminal of a given width.
+//! - [`timeline`]: `cargo xtask timeline NAME`, and run-all's `--timelines`.
 #![deny(clippy::unwrap_used)]
 
 pub mod catalog;
@@ -21,4 +22,5 @@ pub mod notes;
 pub mod pairing;
 pub mod render;
 pub mod runall;
+pub mod timeline;
 pub mod workspace;

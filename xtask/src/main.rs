@@ -24,6 +24,7 @@ cargo xtask <command> [--help]
   run NAME [-- ARGS…]         build and run one example by its binary name
   run-all [FILTER…]           build every example, run them all, print a summary
       --time-scale X          scale every sleep by X (default: $EXAMPLES_TIME_SCALE, else 1)
+      --timelines             record every example's timeline into target/timeline/ (strace)
   show NAME                   the notes' snippet beside its program, in two columns
       --stacked               one after the other (the default when stdout is no terminal or
                               narrower than 100 columns)
@@ -36,6 +37,9 @@ cargo xtask <command> [--help]
       --check-browser         then check every page in headless Chromium (needs chromium)
   bench [--quick] [--only N]  measure the notes' claims (release build); tables and SVG charts go
                               to target/bench/ (--quick: a debug build and small sizes, for CI)
+  timeline NAME [-- ARGS…]    run one example while recording every process and thread
+                              (strace and the scheduler's counters): target/timeline/NAME.svg,
+                              and NAME.trace.json for https://ui.perfetto.dev (see --help)
   help                        this text
 
 show and compare read your copy of the notes: --notes PATH, else $MODULE3_NOTES, else
@@ -62,6 +66,7 @@ cargo xtask run-all [FILTER…] [--time-scale X]
 Builds every example, runs them (those that measure time alone, afterwards), prints each one's
 output and a summary. A FILTER keeps the examples whose names contain it.
   --time-scale X   scale every sleep by X, a number ≥ 0 (default: $EXAMPLES_TIME_SCALE, else 1)
+  --timelines      record every example's timeline into target/timeline/ (needs strace)
 Ctrl-C kills every running example with the processes it started, then prints the summary.
 ";
 
@@ -159,6 +164,7 @@ fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         "readme" => readme(parser),
         "bench" => bench(parser),
         "book" => book(parser),
+        "timeline" => timeline(parser),
         "help" => {
             print!("{USAGE}");
             return Ok(0);
@@ -166,7 +172,7 @@ fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         other => {
             return Err(format!(
                 "unknown command `{other}`; the commands: list, run, run-all, show, compare, \
-                 readme, bench, book, help"
+                 readme, bench, book, timeline, help"
             )
             .into());
         }
@@ -306,6 +312,12 @@ fn run_all(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
             Long("time-scale") => {
                 let text = parser.value()?.string()?;
                 scale = Some((time_scale(&text)?, text));
+            }
+            Long("timelines") => {
+                if let Err(message) = xtask::timeline::enable() {
+                    eprintln!("error: {message}");
+                    return Ok(2);
+                }
             }
             Value(filter) => filters.push(filter.string()?),
             other => return Err(other.unexpected().into()),
@@ -683,6 +695,22 @@ fn book(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         .exec();
     eprintln!("error: cannot run the book: {error}");
     Ok(1)
+}
+
+/// `cargo xtask timeline …`: its own parser takes the rest (`xtask::timeline`).
+fn timeline(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut args = Vec::new();
+    for arg in parser.raw_args()? {
+        args.push(
+            arg.into_string()
+                .map_err(|a| format!("{}: not valid UTF-8", a.to_string_lossy()))?,
+        );
+    }
+    if args.iter().any(|a| a == "--help" || a == "-h") && !args.iter().any(|a| a == "--") {
+        print!("cargo xtask timeline\n\n{}", xtask::timeline::USAGE);
+        return Ok(0);
+    }
+    Ok(xtask::timeline::main(&args))
 }
 
 fn bench(parser: &mut lexopt::Parser) -> Result<u8, Usage> {

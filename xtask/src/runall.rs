@@ -263,7 +263,8 @@ pub fn run_one_within(
 type Parts = (bool, String, String);
 
 fn spec(target: &Path, name: &str, scale: f64, timeout: Duration) -> Spec {
-    Spec::new(bin(target, name))
+    // The program itself, or the timeline recorder running it (`--timelines`).
+    crate::timeline::program(bin(target, name), name)
         .env(pace::ENV, scale_text(scale))
         .merge_output(true)
         .timeout(timeout)
