@@ -114,11 +114,17 @@ impl Chart {
                 categories,
                 groups,
             } => {
+                // A group with no figure at all (no python3, say) gets no place on the chart.
+                let groups: Vec<(String, Vec<f64>)> = groups
+                    .iter()
+                    .filter(|g| g.1.iter().any(|v| v.is_finite()))
+                    .cloned()
+                    .collect();
                 let ys = span(groups.iter().flat_map(|g| g.1.iter().copied()), *log_y);
                 if *log_y {
-                    bars(&root, title, y_label, ys.log_scale(), categories, groups)?;
+                    bars(&root, title, y_label, ys.log_scale(), categories, &groups)?;
                 } else {
-                    bars(&root, title, y_label, ys, categories, groups)?;
+                    bars(&root, title, y_label, ys, categories, &groups)?;
                 }
             }
         }
@@ -157,7 +163,16 @@ where
         .draw()?;
     for (i, s) in series.iter().enumerate() {
         let style = color(i).stroke_width(2);
-        let points = s.points.clone();
+        // A figure that was not measured (NaN: no python3, say) is no point of the line.
+        let points: Vec<(f64, f64)> = s
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
         let drawn = if s.dashed {
             chart.draw_series(DashedLineSeries::new(points.clone(), 8, 6, style))?
         } else {

@@ -8,11 +8,16 @@
 //! `README.md` that gathers them. Every figure is the median of several runs after a warm-up;
 //! every comparison is between figures of the same run.
 //!
+//! When `python3` is on the PATH, each question also measures the same thing in CPython, with
+//! the scripts in `bench/python/`, in the same rounds, and adds a Python column and how many
+//! times faster Rust is (the [`python`] module).
+//!
 //! Run it through xtask, which builds it in release mode with the socket servers it needs:
 //! `cargo xtask bench` (a few minutes) or `cargo xtask bench --quick` (under a minute).
 
 mod chart;
 mod measure;
+mod python;
 mod q1_start;
 mod q2_cpu;
 mod q3_io;
@@ -33,7 +38,7 @@ const USAGE: &str = "bench [--quick] [--out DIR] [--bin-dir DIR] [--only N…]";
 
 fn main() -> ExitCode {
     // Measurements start processes by spawn: they are this program run again.
-    let _main = examples_processes::init();
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     match run() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -84,6 +84,13 @@ pub fn accumulation_size(settings: &Settings) -> u64 {
     settings.pick(10_000_000, 200_000_000)
 }
 
+/// How many numbers the Python side of the CPU-bound questions adds up: a Python loop takes
+/// tens of times as long per number, so it adds up fewer, and rates (numbers per second)
+/// compare the two.
+pub fn python_accumulation_size(settings: &Settings) -> u64 {
+    settings.pick(500_000, 5_000_000)
+}
+
 /// An error unless `got` is the sum of `numbers`: a measurement of a wrong answer is no use.
 pub fn expect_sum(got: u64, numbers: std::ops::Range<u64>) -> Result<()> {
     let want = examples_threads::accumulate::expected(numbers);

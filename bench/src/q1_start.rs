@@ -7,9 +7,21 @@ use examples_processes::{Process, StartMethod, floor, target};
 
 use crate::chart::Chart;
 use crate::measure::{Measurement, Result, Settings, median, median_ratio, rounds};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num};
 
 fn noop() {}
+
+/// What the Python column measures for each row (`bench/python/q1_start.py`).
+const PYTHON_UNITS: [&str; 7] = [
+    "`threading.Thread` start + join",
+    "asyncio task: `create_task` + `await`",
+    "`multiprocessing` fork",
+    "bare `os.fork` + `waitpid`",
+    "`multiprocessing` forkserver",
+    "`multiprocessing` spawn",
+    "a new `python3 -c ''` + wait",
+];
 
 /// Microseconds per start-and-join of `op`, `count` at a time: one measurement.
 fn per_start<'a>(count: usize, mut op: impl FnMut() -> Result<()> + 'a) -> Measurement<'a> {
@@ -32,8 +44,10 @@ fn process(method: StartMethod) -> Result<()> {
 pub fn run(settings: &Settings) -> Result<Section> {
     let s = settings;
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    // (row of the table, bar of the chart, how to measure it)
-    let units: Vec<(&str, &str, Measurement)> = vec![
+    let python = Python::start("q1_start.py");
+    // (row of the table, bar of the chart, how to measure it, the Python command that measures
+    // the same — an interpreter is much slower to start, so it starts fewer of each)
+    let units: Vec<(&str, &str, Measurement, String)> = vec![
         (
             "thread: `std::thread::spawn` + `join`",
             "thread",
@@ -42,6 +56,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     .join()
                     .map_err(|_| "a thread panicked".into())
             }),
+            format!("thread {}", s.pick(100, 1000)),
         ),
         (
             "tokio task: `spawn` + `await` (current-thread runtime)",
@@ -50,56 +65,88 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 runtime.block_on(async { tokio::spawn(async {}).await })?;
                 Ok(())
             }),
+            format!("task {}", s.pick(1000, 10000)),
         ),
         (
             "process by fork (the layer)",
             "fork",
             per_start(s.pick(20, 200), || process(StartMethod::Fork)),
+            format!("fork {}", s.pick(3, 50)),
         ),
         (
             "  floor: bare `fork` + `waitpid`",
             "bare fork",
             per_start(s.pick(20, 200), || Ok(floor::fork_and_wait()?)),
+            format!("bare_fork {}", s.pick(3, 50)),
         ),
         (
             "process by forkserver (the layer)",
             "forkserver",
             per_start(s.pick(20, 200), || process(StartMethod::ForkServer)),
+            format!("forkserver {}", s.pick(3, 50)),
         ),
         (
             "process by spawn (the layer)",
             "spawn",
             per_start(s.pick(10, 50), || process(StartMethod::Spawn)),
+            format!("spawn {}", s.pick(1, 10)),
         ),
         (
             "  floor: bare re-exec of the program + wait",
             "bare exec",
             per_start(s.pick(10, 50), || Ok(floor::exec_and_wait()?)),
+            format!("bare_interpreter {}", s.pick(1, 10)),
         ),
     ];
-    let (names, mut measurements): (Vec<(&str, &str)>, Vec<Measurement>) = units
-        .into_iter()
-        .map(|(row, bar, m)| ((row, bar), m))
-        .unzip();
-    let samples = rounds(s, &mut measurements)?;
+    let mut names = Vec::new();
+    let mut measurements: Vec<Measurement> = Vec::new();
+    let mut python_commands = Vec::new();
+    for (row, bar, m, command) in units {
+        names.push((row, bar));
+        measurements.push(m);
+        python_commands.push(command);
+    }
+    // Each Rust measurement, then each Python one, round by round.
+    for command in python_commands {
+        measurements.push(python.measurement(command));
+    }
+    let all_samples = rounds(s, &mut measurements)?;
     drop(measurements);
-    // (row, bar, µs, × a thread)
-    let rows: Vec<(&str, &str, f64, f64)> = names
+    let (samples, py_samples) = all_samples.split_at(names.len());
+    // (row, bar, µs, × a thread, Python µs, Rust × faster)
+    let rows: Vec<(&str, &str, f64, f64, f64, f64)> = names
         .iter()
-        .zip(&samples)
-        .map(|(&(row, bar), sample)| {
+        .zip(samples)
+        .zip(py_samples)
+        .map(|((&(row, bar), sample), py_sample)| {
             (
                 row,
                 bar,
                 median(sample.clone()),
                 median_ratio(sample, &samples[0]),
+                python::median(py_sample),
+                python::faster_by_time(sample, py_sample),
             )
         })
         .collect();
     let thread_us = rows[0].2;
-    let mut table = Table::new(&["unit", "µs per start + join", "× a thread"]);
-    for (name, _, us, times) in &rows {
-        table.row(vec![name.to_string(), num(*us), num(*times)]);
+    let mut table = Table::new(&[
+        "unit",
+        "µs per start + join",
+        "× a thread",
+        "Python: the same",
+        "Python µs",
+        "Rust × faster",
+    ]);
+    for ((name, _, us, times, py_us, faster), python_name) in rows.iter().zip(PYTHON_UNITS) {
+        table.row(vec![
+            name.to_string(),
+            num(*us),
+            num(*times),
+            python_name.to_string(),
+            num(*py_us),
+            python::times(*faster),
+        ]);
     }
     let find = |prefix: &str| {
         rows.iter()
@@ -143,6 +190,23 @@ pub fn run(settings: &Settings) -> Result<Section> {
              cheap, or starting a thread unusually dear.",
         );
     }
+    let py = |prefix: &str| {
+        rows.iter()
+            .find(|r| r.0.starts_with(prefix))
+            .map_or((f64::NAN, f64::NAN), |r| (r.4, r.5))
+    };
+    if python.running() {
+        let ((thread, thread_x), (spawned, spawn_x)) = (py("thread"), py("process by spawn"));
+        verdict.push_str(&format!(
+            " CPython in the same rounds: a thread {} µs (Rust {} as fast), a process by spawn \
+             {} µs (Rust {} as fast) — a new interpreter has to start and import before it runs \
+             a line.",
+            num(thread),
+            python::times(thread_x),
+            num(spawned),
+            python::times(spawn_x),
+        ));
+    }
     Ok(Section {
         id: "q1-start-cost",
         title: "1. Cost to start and join one unit of concurrency",
@@ -151,12 +215,19 @@ pub fn run(settings: &Settings) -> Result<Section> {
             y_label: "µs per start + join (log scale)".into(),
             log_y: true,
             categories: rows.iter().map(|r| r.1.to_string()).collect(),
-            groups: vec![(
-                "µs per start + join".into(),
-                rows.iter().map(|r| r.2).collect(),
-            )],
+            groups: vec![
+                (
+                    "Rust: µs per start + join".into(),
+                    rows.iter().map(|r| r.2).collect(),
+                ),
+                (
+                    "Python: the same".into(),
+                    rows.iter().map(|r| r.4).collect(),
+                ),
+            ],
         },
         table,
+        python: python.footnote(),
         verdict,
     })
 }

@@ -7,9 +7,10 @@ use examples_threads::accumulate;
 
 use crate::chart::{Chart, Series};
 use crate::measure::{
-    Measurement, Result, Settings, accumulation_size, expect_sum, median, median_ratio, rounds,
-    seconds,
+    Measurement, Result, Settings, accumulation_size, expect_sum, median, median_ratio,
+    python_accumulation_size, rounds, seconds,
 };
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num};
 
 /// A pool task: the sum of `start..end`.
@@ -38,6 +39,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
         .iter()
         .map(|&w| ProcessPoolExecutor::new(w))
         .collect::<Result<Vec<_>, _>>()?;
+    let python = Python::start("q2_cpu.py");
     // Round by round: the baseline (the whole sum on one thread of its own, as every other row
     // runs it), then each number of threads, then each pool.
     let mut measurements: Vec<Measurement> = vec![Box::new(|| {
@@ -67,27 +69,73 @@ pub fn run(settings: &Settings) -> Result<Section> {
             })
         })
     }));
-    let samples = rounds(settings, &mut measurements)?;
+    // Python, in the same rounds: the whole sum on 1 … 2×cores threads, then on pools of as many
+    // processes (each pool made on first use, in the warm-up round, and kept).
+    let py_numbers = python_accumulation_size(settings);
+    let rust_count = measurements.len();
+    for way in ["threads", "processes"] {
+        for &workers in &worker_counts {
+            measurements.push(python.measurement(format!("{way} {py_numbers} {workers}")));
+        }
+    }
+    let all_samples = rounds(settings, &mut measurements)?;
     drop(measurements);
     drop(pools);
+    let (samples, py_samples) = all_samples.split_at(rust_count);
+    let (py_threads, py_processes) = py_samples.split_at(worker_counts.len());
+    // Python's own baseline: its whole sum on one thread (the first of its thread rows).
+    let py_speedup = |s: &[f64]| {
+        if python::median(s).is_nan() {
+            f64::NAN
+        } else {
+            median_ratio(&py_threads[0], s)
+        }
+    };
+    // Rust's numbers per second ÷ Python's, round by round.
+    let per_number = numbers as f64 / py_numbers as f64;
     let one = median(samples[0].clone());
     // cores × (one copy alone) / (cores copies at once), round by round.
     let capacity = cores as f64 * median_ratio(&samples[0], &samples[samples.len() - 1]);
-    let mut table = Table::new(&["workers", "threads: speedup", "processes: speedup", "ideal"]);
+    let mut table = Table::new(&[
+        "workers",
+        "threads: speedup",
+        "processes: speedup",
+        "ideal",
+        "Python threads: speedup",
+        "Python processes: speedup",
+        "Rust × faster, threads",
+        "Rust × faster, processes",
+    ]);
     let (mut threads, mut processes, mut ideal) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut python_threads, mut python_processes) = (Vec::new(), Vec::new());
+    let mut faster = Vec::new();
     for (i, &workers) in worker_counts.iter().enumerate() {
-        let on_threads = median_ratio(&samples[0], &samples[1 + i]);
-        let on_processes = median_ratio(&samples[0], &samples[1 + worker_counts.len() + i]);
+        let (rust_threads, rust_processes) =
+            (&samples[1 + i], &samples[1 + worker_counts.len() + i]);
+        let on_threads = median_ratio(&samples[0], rust_threads);
+        let on_processes = median_ratio(&samples[0], rust_processes);
         let best = workers.min(cores) as f64;
+        let (py_on_threads, py_on_processes) =
+            (py_speedup(&py_threads[i]), py_speedup(&py_processes[i]));
+        let faster_threads = python::faster_by_time(rust_threads, &py_threads[i]) * per_number;
+        let faster_processes =
+            python::faster_by_time(rust_processes, &py_processes[i]) * per_number;
         table.row(vec![
             workers.to_string(),
             num(on_threads),
             num(on_processes),
             num(best),
+            num(py_on_threads),
+            num(py_on_processes),
+            python::times(faster_threads),
+            python::times(faster_processes),
         ]);
         threads.push((workers as f64, on_threads));
         processes.push((workers as f64, on_processes));
         ideal.push((workers as f64, best));
+        python_threads.push((workers as f64, py_on_threads));
+        python_processes.push((workers as f64, py_on_processes));
+        faster.push((faster_threads, faster_processes));
     }
     let at = |series: &Vec<(f64, f64)>, w: usize| {
         series.get(w.saturating_sub(1)).map_or(f64::NAN, |p| p.1)
@@ -124,11 +172,38 @@ pub fn run(settings: &Settings) -> Result<Section> {
             }
         ));
     }
+    if python.running() {
+        let (py_on_threads, py_on_processes) =
+            (at(&python_threads, cores), at(&python_processes, cores));
+        let (one_x, cores_x) = (
+            faster.first().map_or(f64::NAN, |f| f.0),
+            faster.get(cores - 1).map_or(f64::NAN, |f| f.0),
+        );
+        verdict.push_str(&format!(
+            " CPython in the same rounds: {cores} threads are {}× as fast as one — {} — and \
+             {cores} processes {}×. Rust adds up {} as fast as Python on one thread, {} on \
+             {cores} threads.",
+            num(py_on_threads),
+            if py_on_threads < 1.3 {
+                "the GIL lets one thread compute at a time, as the notes say"
+            } else {
+                "more than the GIL allows, so the machine's load changed between rounds (run \
+                 it again)"
+            },
+            num(py_on_processes),
+            python::times(one_x),
+            python::times(cores_x),
+        ));
+    }
     table.row(vec![
         format!("control: {cores} whole copies at once"),
         num(capacity),
         "—".into(),
         num(cores as f64),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+        "—".into(),
     ]);
     Ok(Section {
         id: "q2-cpu-bound",
@@ -155,9 +230,20 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     points: ideal,
                     dashed: true,
                 },
+                Series {
+                    name: "Python threads".into(),
+                    points: python_threads,
+                    dashed: false,
+                },
+                Series {
+                    name: "Python processes (pool)".into(),
+                    points: python_processes,
+                    dashed: false,
+                },
             ],
         },
         table,
+        python: python.footnote(),
         verdict,
     })
 }

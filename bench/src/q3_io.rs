@@ -1,9 +1,14 @@
 //! 3. IO-bound downloads (§3, §10): serial, a thread per request, a thread pool, async tasks.
+//!
+//! The site is the examples' video site (hyper), in a process of its own; the threads download
+//! with `ureq`, as `s03-io-bound` and `s07-thread-pool` do, the tasks with hyper's client, as
+//! `s10-io-bound-async` does.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use examples_async::fetch;
 use examples_processes::{Process, StartMethod, cpu_count, target};
 use examples_threads::download::{self, VideoServer};
 use examples_threads::pool::ThreadPool;
@@ -11,6 +16,7 @@ use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 
 use crate::chart::{Chart, Series};
 use crate::measure::{Result, Settings, median_of, os_threads, seconds};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num};
 
 /// How long the video site waits before each answer.
@@ -55,6 +61,16 @@ fn settle(baseline: usize) {
     }
 }
 
+/// The URL of video `i` on the site at `addr`.
+fn url(addr: std::net::SocketAddr, i: usize) -> String {
+    format!("http://{addr}/video/{i}")
+}
+
+/// Downloads `url` on this thread (blocking).
+fn download(url: &str) -> std::result::Result<Vec<u8>, ureq::Error> {
+    ureq::get(url).call()?.body_mut().read_to_vec()
+}
+
 fn check(body: &[u8], i: usize) -> Result<()> {
     if body == download::video(&i.to_string()) {
         Ok(())
@@ -62,6 +78,13 @@ fn check(body: &[u8], i: usize) -> Result<()> {
         Err(format!("video {i} came back wrong").into())
     }
 }
+
+/// The ways Python downloads too: the index of the Rust way it stands beside, its command in
+/// `bench/python/q3_io.py`, its name on the chart.
+const PYTHON_WAYS: [(usize, &str, &str); 2] = [
+    (1, "threads", "Python: a thread per request"),
+    (3, "asyncio", "Python: asyncio tasks, one thread"),
+];
 
 pub fn run(settings: &Settings) -> Result<Section> {
     let (port_tx, port_rx) = ipc::channel::<u16>()?;
@@ -78,6 +101,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()?;
+    // Python's threads and asyncio download from the same site, in the same rounds.
+    let python = Python::start("q3_io.py");
 
     let ways: [&str; 4] = [
         "serial",
@@ -91,6 +116,8 @@ pub fn run(settings: &Settings) -> Result<Section> {
         "wall time (ms)",
         "× one delay",
         "peak OS threads",
+        "Python (ms)",
+        "Rust × faster",
     ]);
     let mut series: Vec<Series> = ways
         .iter()
@@ -101,6 +128,10 @@ pub fn run(settings: &Settings) -> Result<Section> {
         })
         .collect();
     let mut summary = Vec::new();
+    let mut python_points: [Vec<(f64, f64)>; 2] = Default::default();
+    let mut python_summary = Vec::new();
+    // How many times faster Rust was at the largest count, for each of Python's ways.
+    let mut python_faster: Vec<f64> = Vec::new();
     // Wall times at the largest count, in the order of `ways` (serial is not run there).
     let mut at_largest: Vec<f64> = Vec::new();
     let counts: &[usize] = if settings.quick {
@@ -115,20 +146,16 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 continue;
             }
             let mut peak = 0;
+            let python_way = PYTHON_WAYS.iter().position(|p| p.0 == w);
+            let mut pairs = python::Pairs::default();
             let secs = median_of(settings, || {
                 settle(baseline);
                 let (result, threads) = with_peak_threads(|| {
                     seconds(|| match w {
-                        0 => (0..requests).try_for_each(|i| {
-                            check(&download::download(addr, &format!("/video/{i}"))?, i)
-                        }),
+                        0 => (0..requests).try_for_each(|i| check(&download(&url(addr, i))?, i)),
                         1 => thread::scope(|s| {
                             let handles: Vec<_> = (0..requests)
-                                .map(|i| {
-                                    s.spawn(move || {
-                                        download::download(addr, &format!("/video/{i}"))
-                                    })
-                                })
+                                .map(|i| s.spawn(move || download(&url(addr, i))))
                                 .collect();
                             handles.into_iter().enumerate().try_for_each(|(i, h)| {
                                 check(&h.join().map_err(|_| "a download thread panicked")??, i)
@@ -137,16 +164,12 @@ pub fn run(settings: &Settings) -> Result<Section> {
                         2 => {
                             let pool = ThreadPool::new(pool_size, "download");
                             let futures: Vec<_> = (0..requests)
-                                .map(|i| {
-                                    pool.submit(move || {
-                                        download::download(addr, &format!("/video/{i}"))
-                                    })
-                                })
+                                .map(|i| pool.submit(move || download(&url(addr, i))))
                                 .collect();
-                            let outcome = futures.iter().enumerate().try_for_each(|(i, f)| {
-                                let body = f.result().map_err(|e| e.to_string())?;
-                                check(body.as_ref().map_err(|e| e.to_string())?, i)
-                            });
+                            let outcome = futures
+                                .iter()
+                                .enumerate()
+                                .try_for_each(|(i, f)| check(f.value()?, i));
                             pool.shutdown();
                             outcome
                         }
@@ -154,11 +177,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
                             let tasks: Vec<_> = (0..requests)
                                 .map(|i| {
                                     tokio::spawn(async move {
-                                        examples_async::fetch::download(
-                                            addr,
-                                            &format!("/video/{i}"),
-                                        )
-                                        .await
+                                        fetch::get(&url(addr, i)).await?.read().await
                                     })
                                 })
                                 .collect();
@@ -170,8 +189,15 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     })
                 });
                 peak = peak.max(threads);
+                if let (Ok(rust), Some(k)) = (&result, python_way) {
+                    let command = format!("{} {} {requests}", PYTHON_WAYS[k].1, addr.port());
+                    pairs.push(*rust, python.measure(&command));
+                }
                 result
             })?;
+            let (rust_secs, python_secs) = pairs.measured();
+            let python_ms = python::median(python_secs) * 1e3;
+            let faster = python::faster_by_time(rust_secs, python_secs);
             let ms = secs * 1e3;
             table.row(vec![
                 requests.to_string(),
@@ -179,8 +205,17 @@ pub fn run(settings: &Settings) -> Result<Section> {
                 num(ms),
                 num(secs / DELAY.as_secs_f64()),
                 peak.to_string(),
+                num(python_ms),
+                python::times(faster),
             ]);
             series[w].points.push((requests as f64, ms));
+            if let Some(k) = python_way {
+                python_points[k].push((requests as f64, python_ms));
+                if requests == largest && python.running() {
+                    python_summary.push(format!("{} {} ms", PYTHON_WAYS[k].1, num(python_ms)));
+                    python_faster.push(faster);
+                }
+            }
             if requests == largest {
                 let threads = if peak == 1 {
                     "1 thread".to_string()
@@ -192,8 +227,17 @@ pub fn run(settings: &Settings) -> Result<Section> {
             }
         }
     }
+    let python_note = python.footnote();
+    drop(python);
     drop(stop_tx);
     site.join()?;
+    for ((_, _, name), points) in PYTHON_WAYS.iter().zip(python_points) {
+        series.push(Series {
+            name: name.to_string(),
+            points,
+            dashed: false,
+        });
+    }
     series.push(Series {
         name: format!("floor: one delay ({} ms)", DELAY.as_millis()),
         points: counts
@@ -224,6 +268,20 @@ pub fn run(settings: &Settings) -> Result<Section> {
     } else {
         "Async tasks on one thread were slower here than a thread per request."
     });
+    if !python_summary.is_empty() {
+        let alike = python_faster.iter().all(|f| (0.67..=1.5).contains(f));
+        verdict.push_str(&format!(
+            " CPython against the same site, in the same rounds: {}{}",
+            python_summary.join(", "),
+            if alike {
+                " — about as long: the time is the site's delay, which neither language can \
+                 shorten."
+            } else {
+                ". The delay is the same for both; what differs is the work around the waits \
+                 (starting threads, parsing, checking each video)."
+            }
+        ));
+    }
     Ok(Section {
         id: "q3-io-bound",
         title: "3. IO-bound downloads: wall time and OS threads",
@@ -236,6 +294,7 @@ pub fn run(settings: &Settings) -> Result<Section> {
             series,
         },
         table,
+        python: python_note,
         verdict,
     })
 }

@@ -6,19 +6,26 @@ use examples_threads::pool::ThreadPool;
 
 use crate::chart::{Chart, Series};
 use crate::measure::{
-    Measurement, Result, Settings, accumulation_size, expect_sum, median, median_ratio, rounds,
-    seconds,
+    Measurement, Result, Settings, accumulation_size, expect_sum, median, median_ratio,
+    python_accumulation_size, rounds, seconds,
 };
-use crate::report::{Section, Table, num};
+use crate::python::{self, Python};
+use crate::report::{Section, Table, num, rate};
 
 pub fn run(settings: &Settings) -> Result<Section> {
     let numbers = accumulation_size(settings);
     let cores = cpu_count();
     let check = |got: u64| expect_sum(got, 0..numbers);
+    let py_numbers = python_accumulation_size(settings);
+    let python_size = format!("{} numbers", rate(py_numbers as f64));
     let mut table = Table::new(&[
         "parts",
         "a thread per part (ms)",
         &format!("a pool of {cores} threads (ms)"),
+        &format!("Python: a thread per part (ms, {python_size})"),
+        &format!("Python: a pool of {cores} (ms)"),
+        "Rust × faster, threads",
+        "Rust × faster, pool",
     ]);
     let counts: Vec<usize> = (0..=8).map(|p| 1usize << p).collect();
     let on_pool = |parts: usize| -> Result<()> {
@@ -34,7 +41,9 @@ pub fn run(settings: &Settings) -> Result<Section> {
         pool.shutdown();
         check(total)
     };
-    // Round by round: every number of threads, then every number of pool tasks.
+    // Round by round: every number of threads, then every number of pool tasks; then the same
+    // in Python (a `concurrent.futures` pool).
+    let python = Python::start("q4_threads.py");
     let mut measurements: Vec<Measurement> = Vec::new();
     for &parts in &counts {
         measurements.push(Box::new(move || {
@@ -44,16 +53,41 @@ pub fn run(settings: &Settings) -> Result<Section> {
     for &parts in &counts {
         measurements.push(Box::new(move || seconds(|| on_pool(parts))));
     }
+    for &parts in &counts {
+        measurements.push(python.measurement(format!("threads {py_numbers} {parts}")));
+    }
+    for &parts in &counts {
+        measurements.push(python.measurement(format!("pool {py_numbers} {parts} {cores}")));
+    }
     let samples = rounds(settings, &mut measurements)?;
     drop(measurements);
-    let (own_samples, pool_samples) = samples.split_at(counts.len());
+    let (own_samples, rest) = samples.split_at(counts.len());
+    let (pool_samples, rest) = rest.split_at(counts.len());
+    let (py_own_samples, py_pool_samples) = rest.split_at(counts.len());
+    // Rust's numbers per second ÷ Python's.
+    let per_number = numbers as f64 / py_numbers as f64;
     let (mut own, mut pooled) = (Vec::new(), Vec::new());
+    let (mut py_own, mut py_pooled) = (Vec::new(), Vec::new());
     for (i, &parts) in counts.iter().enumerate() {
         let t = median(own_samples[i].clone());
         let p = median(pool_samples[i].clone());
-        table.row(vec![parts.to_string(), num(t * 1e3), num(p * 1e3)]);
+        let py_t = python::median(&py_own_samples[i]);
+        let py_p = python::median(&py_pool_samples[i]);
+        table.row(vec![
+            parts.to_string(),
+            num(t * 1e3),
+            num(p * 1e3),
+            num(py_t * 1e3),
+            num(py_p * 1e3),
+            python::times(python::faster_by_time(&own_samples[i], &py_own_samples[i]) * per_number),
+            python::times(
+                python::faster_by_time(&pool_samples[i], &py_pool_samples[i]) * per_number,
+            ),
+        ]);
         own.push((parts as f64, t * 1e3));
         pooled.push((parts as f64, p * 1e3));
+        py_own.push((parts as f64, py_t * 1e3));
+        py_pooled.push((parts as f64, py_p * 1e3));
     }
     let at = |s: &Vec<(f64, f64)>, parts: usize| {
         s.iter()
@@ -89,16 +123,31 @@ pub fn run(settings: &Settings) -> Result<Section> {
          when the threads are many more or their work shorter (question 1 gives one thread's \
          cost)."
     };
-    let verdict = head + tail;
+    let mut verdict = head + tail;
+    if python.running() {
+        let py_slowdown = match (index(cores), index(256)) {
+            (Some(c), Some(m)) => median_ratio(&py_own_samples[m], &py_own_samples[c]),
+            _ => f64::NAN,
+        };
+        verdict.push_str(&format!(
+            " CPython, adding up {python_size}: {} ms on {cores} threads, {} ms on 256 ({}× as \
+             long), {} ms on a pool of {cores}; its threads take turns under the GIL whatever \
+             their number.",
+            num(at(&py_own, cores)),
+            num(at(&py_own, 256)),
+            num(py_slowdown),
+            num(at(&py_pooled, 256)),
+        ));
+    }
     Ok(Section {
         id: "q4-too-many-threads",
         title: "4. Too many threads: one job split over 1 … 256 threads",
         claim: "线程不是开的越多越好，开的多了可能会导致系统的性能更低了 (§7) — use a thread pool.",
         chart: Chart::Lines {
             x_label: "parts (threads, or tasks for the pool; log scale)".into(),
-            y_label: "wall time (ms)".into(),
+            y_label: "wall time (ms, log scale)".into(),
             log_x: true,
-            log_y: false,
+            log_y: true,
             series: vec![
                 Series {
                     name: "a thread per part".into(),
@@ -110,9 +159,20 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     points: pooled,
                     dashed: false,
                 },
+                Series {
+                    name: format!("Python: a thread per part ({python_size})"),
+                    points: py_own,
+                    dashed: false,
+                },
+                Series {
+                    name: format!("Python: a pool of {cores} threads ({python_size})"),
+                    points: py_pooled,
+                    dashed: false,
+                },
             ],
         },
         table,
+        python: python.footnote(),
         verdict,
     })
 }

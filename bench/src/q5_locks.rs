@@ -8,20 +8,23 @@ use std::thread;
 use examples_processes::cpu_count;
 
 use crate::chart::Chart;
-use crate::measure::{Result, Settings, median_of, seconds};
+use crate::measure::{Measurement, Result, Settings, median, rounds, seconds};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num, rate};
 
-/// Increments per second when `threads` threads each call `increment` `each` times; checks the
-/// final count with `total`.
-fn throughput(
-    settings: &Settings,
-    threads: usize,
-    each: u64,
-    increment: &(dyn Fn() + Sync),
-    total: &dyn Fn() -> u64,
-    reset: &dyn Fn(),
-) -> Result<f64> {
-    median_of(settings, || {
+/// A lock under test: its name, one increment under it, the count, and how to reset it.
+type Lock<'a> = (
+    &'a str,
+    Box<dyn Fn() + Sync + 'a>,
+    Box<dyn Fn() -> u64 + 'a>,
+    Box<dyn Fn() + 'a>,
+);
+
+/// Increments per second when `threads` threads each take `lock` `each` times to increment:
+/// one measurement, which checks the final count.
+fn throughput<'a>(threads: usize, each: u64, lock: &'a Lock<'a>) -> Measurement<'a> {
+    let (_, increment, total, reset) = lock;
+    Box::new(move || {
         reset();
         let secs = seconds(|| {
             thread::scope(|s| {
@@ -39,19 +42,20 @@ fn throughput(
     })
 }
 
+/// Python's locks, in the order the Python column's samples come in.
+const PYTHON_LOCKS: [&str; 2] = ["lock", "rlock"];
+
+/// For each Rust lock of the table, the index of the Python lock that does the same.
+const PYTHON_TWIN: [Option<usize>; 4] = [Some(0), Some(0), Some(1), None];
+
 pub fn run(settings: &Settings) -> Result<Section> {
     let each: u64 = settings.pick(500_000, 5_000_000);
+    let python_each: u64 = settings.pick(100_000, 1_000_000);
     let cores = cpu_count();
     let std_mutex = Mutex::new(0u64);
     let pl_mutex = parking_lot::Mutex::new(0u64);
     let reentrant = parking_lot::ReentrantMutex::new(Cell::new(0u64));
     let atomic = AtomicU64::new(0);
-    type Lock<'a> = (
-        &'a str,
-        Box<dyn Fn() + Sync + 'a>,
-        Box<dyn Fn() -> u64 + 'a>,
-        Box<dyn Fn() + 'a>,
-    );
     let locks: Vec<Lock> = vec![
         (
             "std::sync::Mutex",
@@ -83,32 +87,64 @@ pub fn run(settings: &Settings) -> Result<Section> {
             Box::new(|| atomic.store(0, Ordering::SeqCst)),
         ),
     ];
+    // Round by round: each lock alone and contended, then Python's Lock and RLock the same way.
+    let python = Python::start("q5_locks.py");
+    let mut measurements: Vec<Measurement> = Vec::new();
+    for lock in &locks {
+        measurements.push(throughput(1, each, lock));
+        measurements.push(throughput(cores, each, lock));
+    }
+    for kind in PYTHON_LOCKS {
+        for threads in [1, cores] {
+            measurements.push(python.measurement(format!("{kind} {threads} {python_each}")));
+        }
+    }
+    let samples = rounds(settings, &mut measurements)?;
+    drop(measurements);
+    let (rust, py) = samples.split_at(2 * locks.len());
     let mut table = Table::new(&[
         "lock",
         "1 thread (increments/s)",
         &format!("{cores} threads contending (increments/s)"),
+        "Python: the same",
+        "Python, 1 thread",
+        &format!("Python, {cores} threads"),
+        "Rust × faster, 1 thread",
+        &format!("Rust × faster, {cores} threads"),
     ]);
     let (mut alone, mut contended) = (Vec::new(), Vec::new());
-    for (name, increment, total, reset) in &locks {
-        let one = throughput(
-            settings,
-            1,
-            each,
-            increment.as_ref(),
-            total.as_ref(),
-            reset.as_ref(),
-        )?;
-        let many = throughput(
-            settings,
-            cores,
-            each,
-            increment.as_ref(),
-            total.as_ref(),
-            reset.as_ref(),
-        )?;
-        table.row(vec![name.to_string(), rate(one), rate(many)]);
+    let (mut py_alone, mut py_contended) = (Vec::new(), Vec::new());
+    let mut faster = Vec::new();
+    for (i, (name, ..)) in locks.iter().enumerate() {
+        let (one, many) = (median(rust[2 * i].clone()), median(rust[2 * i + 1].clone()));
+        // Which of Python's locks does the same: Lock for a mutex, RLock for the reentrant one.
+        let twin = PYTHON_TWIN[i];
+        let nothing: [f64; 0] = [];
+        let (py_one, py_many): (&[f64], &[f64]) = match twin {
+            Some(k) => (&py[2 * k], &py[2 * k + 1]),
+            None => (&nothing, &nothing),
+        };
+        let (faster_one, faster_many) = (
+            python::faster_by_rate(&rust[2 * i], py_one),
+            python::faster_by_rate(&rust[2 * i + 1], py_many),
+        );
+        table.row(vec![
+            name.to_string(),
+            rate(one),
+            rate(many),
+            twin.map_or("— (no atomics in Python)".to_string(), |k| {
+                format!("`threading.{}`", ["Lock", "RLock"][k])
+            }),
+            rate(python::median(py_one)),
+            rate(python::median(py_many)),
+            python::times(faster_one),
+            python::times(faster_many),
+        ]);
         alone.push(one);
         contended.push(many);
+        py_alone.push(python::median(py_one));
+        py_contended.push(python::median(py_many));
+        faster.push((faster_one, faster_many));
     }
     let ns = |per_second: f64| num(1e9 / per_second);
     let mut verdict = format!(
@@ -139,6 +175,27 @@ pub fn run(settings: &Settings) -> Result<Section> {
     } else {
         "Contention cost little here.".to_string()
     });
+    if python.running() {
+        verdict.push_str(&format!(
+            " CPython in the same rounds: an increment under `threading.Lock` takes {} ns alone \
+             and {} ns with {cores} threads, under `RLock` {} ns and {} ns; Rust's Mutex is {} as \
+             fast alone and {} with {cores} threads.",
+            ns(py_alone[0]),
+            ns(py_contended[0]),
+            ns(py_alone[2]),
+            ns(py_contended[2]),
+            python::times(faster[0].0),
+            python::times(faster[0].1),
+        ));
+        // Alone ÷ contended: how much each loses to contention.
+        let (rust_loss, python_loss) = (alone[0] / contended[0], py_alone[0] / py_contended[0]);
+        if python_loss < rust_loss {
+            verdict.push_str(
+                " Python's threads lose less to contention: the GIL already makes them take \
+                 turns, so the lock is rarely fought over.",
+            );
+        }
+    }
     Ok(Section {
         id: "q5-locks",
         title: "5. Locks: increments per second",
@@ -150,9 +207,12 @@ pub fn run(settings: &Settings) -> Result<Section> {
             groups: vec![
                 ("1 thread".into(), alone),
                 (format!("{cores} threads contending"), contended),
+                ("Python, 1 thread".into(), py_alone),
+                (format!("Python, {cores} threads"), py_contended),
             ],
         },
         table,
+        python: python.footnote(),
         verdict,
     })
 }

@@ -4,12 +4,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Instant;
 
-use examples_ipc::{Connection, Manager, Queue, QueueSender, pipe};
+use examples_ipc::{Connection, DictProxy, Manager, Queue, QueueSender, pipe};
 use examples_processes::{Process, StartMethod, target};
 use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 
 use crate::chart::Chart;
-use crate::measure::{Result, Settings, median_of};
+use crate::measure::{Measurement, Result, Settings, median, rounds};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, rate};
 
 /// In a child process: wait for the go, then send `count` numbers.
@@ -45,6 +46,23 @@ fn send_on_pipe(count: u64, go: IpcReceiver<()>, conn: Connection<u64>) {
     }
 }
 
+/// Python's channels, in the order its samples come in: the rows of the table each stands
+/// beside (by index), and the command of `bench/python/q6_channels.py` that measures it.
+const PYTHON_TWINS: [(&[usize], &str); 4] = [
+    (&[0, 1], "queue"),
+    (&[3], "mp_queue"),
+    (&[4], "pipe"),
+    (&[5], "manager"),
+];
+
+/// How the Python column names them.
+const PYTHON_NAMES: [&str; 4] = [
+    "`queue.Queue`",
+    "`multiprocessing.Queue`",
+    "`multiprocessing.Pipe`",
+    "`Manager().dict()`: `d[k] = v`",
+];
+
 fn check_sum(sum: u64, count: u64) -> Result<()> {
     let want = count * (count - 1) / 2;
     if sum == want {
@@ -54,14 +72,13 @@ fn check_sum(sum: u64, count: u64) -> Result<()> {
     }
 }
 
-/// Messages per second from one producer thread to this one.
-fn between_threads<S: Send + 'static>(
-    settings: &Settings,
+/// Messages per second from one producer thread to this one: one measurement.
+fn between_threads<'a, S: Send + 'static>(
     count: u64,
-    channel: impl Fn() -> (S, Box<dyn FnMut() -> Option<u64>>),
+    channel: impl Fn() -> (S, Box<dyn FnMut() -> Option<u64>>) + 'a,
     send: fn(&S, u64) -> bool,
-) -> Result<f64> {
-    median_of(settings, || {
+) -> Measurement<'a> {
+    Box::new(move || {
         let (sender, mut receive) = channel();
         let started = Instant::now();
         let producer = thread::spawn(move || {
@@ -83,13 +100,13 @@ fn between_threads<S: Send + 'static>(
 }
 
 /// Messages per second from a spawned child: `start(count, go)` starts it — it sends `count`
-/// numbers once `go` says so — and returns how to receive one number, and how to join it.
-fn between_processes(
-    settings: &Settings,
+/// numbers once `go` says so — and returns how to receive one number, and how to join it. One
+/// measurement: the child's start is not timed.
+fn between_processes<'a>(
     count: u64,
-    start: impl Fn(u64, IpcReceiver<()>) -> Result<Receiving>,
-) -> Result<f64> {
-    median_of(settings, || {
+    start: impl Fn(u64, IpcReceiver<()>) -> Result<Receiving> + 'a,
+) -> Measurement<'a> {
+    Box::new(move || {
         let (go_tx, go_rx) = ipc::channel::<()>()?;
         let mut receiving = start(count, go_rx)?;
         let started = Instant::now();
@@ -120,11 +137,9 @@ fn spawned<Args: examples_processes::Wire>(
 }
 
 /// Manager proxy calls per second: `d[i] = i` on a managed dict, each a round trip to the
-/// manager's server process.
-fn manager_calls(settings: &Settings, count: u64) -> Result<f64> {
-    let manager = Manager::new()?;
-    let dict = manager.dict()?;
-    median_of(settings, || {
+/// manager's server process. One measurement.
+fn manager_calls(dict: &DictProxy, count: u64) -> Measurement<'_> {
+    Box::new(move || {
         let started = Instant::now();
         for i in 0..count {
             dict.set(i as i64, i as i64)?;
@@ -136,11 +151,13 @@ fn manager_calls(settings: &Settings, count: u64) -> Result<f64> {
 pub fn run(settings: &Settings) -> Result<Section> {
     let count: u64 = settings.pick(100_000, 1_000_000);
     let ipc_count: u64 = settings.pick(20_000, 200_000);
-    let rows: Vec<(&str, f64)> = vec![
+    let manager_count: u64 = settings.pick(2_000, 20_000);
+    let manager = Manager::new()?;
+    let dict = manager.dict()?;
+    let rows: Vec<(&str, Measurement)> = vec![
         (
             "threads: std::sync::mpsc",
             between_threads(
-                settings,
                 count,
                 || {
                     let (tx, rx) = mpsc::channel::<u64>();
@@ -150,12 +167,11 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     )
                 },
                 |tx, n| tx.send(n).is_ok(),
-            )?,
+            ),
         ),
         (
             "threads: crossbeam channel",
             between_threads(
-                settings,
                 count,
                 || {
                     let (tx, rx) = crossbeam::channel::unbounded::<u64>();
@@ -165,22 +181,22 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     )
                 },
                 |tx, n| tx.send(n).is_ok(),
-            )?,
+            ),
         ),
         (
             "processes: ipc-channel",
-            between_processes(settings, ipc_count, |count, go| {
+            between_processes(ipc_count, |count, go| {
                 let (tx, rx) = ipc::channel::<u64>()?;
                 let join = spawned(Process::new(target!(send_numbers), (count, go, tx)))?;
                 Ok(Receiving {
                     next: Box::new(move || Ok(rx.recv()?)),
                     join,
                 })
-            })?,
+            }),
         ),
         (
             "processes: Queue (examples-ipc)",
-            between_processes(settings, ipc_count, |count, go| {
+            between_processes(ipc_count, |count, go| {
                 let queue = Queue::<u64>::new()?;
                 let join = spawned(Process::new(
                     target!(put_numbers),
@@ -190,42 +206,107 @@ pub fn run(settings: &Settings) -> Result<Section> {
                     next: Box::new(move || Ok(queue.get()?)),
                     join,
                 })
-            })?,
+            }),
         ),
         (
             "processes: Pipe (examples-ipc)",
-            between_processes(settings, ipc_count, |count, go| {
+            between_processes(ipc_count, |count, go| {
                 let (parent_conn, child_conn) = pipe::<u64>()?;
                 let join = spawned(Process::new(target!(send_on_pipe), (count, go, child_conn)))?;
                 Ok(Receiving {
                     next: Box::new(move || Ok(parent_conn.recv()?)),
                     join,
                 })
-            })?,
+            }),
         ),
         (
             "processes: Manager proxy call (a round trip)",
-            manager_calls(settings, settings.pick(2_000, 20_000))?,
+            manager_calls(&dict, manager_count),
         ),
     ];
-    let mut table = Table::new(&["channel", "messages per second"]);
-    for (name, per_second) in &rows {
-        table.row(vec![name.to_string(), rate(*per_second)]);
+    // Round by round: every Rust channel, then Python's (an interpreter passes fewer messages
+    // in the same time, so it is given fewer).
+    let python = Python::start("q6_channels.py");
+    let (names, mut measurements): (Vec<&str>, Vec<Measurement>) = rows.into_iter().unzip();
+    for (_, command) in PYTHON_TWINS {
+        measurements.push(python.measurement(format!(
+            "{command} {}",
+            match command {
+                "queue" => settings.pick(20_000, 200_000),
+                "manager" => settings.pick(1_000, 10_000),
+                _ => settings.pick(10_000, 100_000),
+            }
+        )));
     }
-    let verdict = format!(
+    let samples = rounds(settings, &mut measurements)?;
+    drop(measurements);
+    drop(dict);
+    drop(manager);
+    let (rust, py) = samples.split_at(names.len());
+    let per_second: Vec<f64> = rust.iter().map(|s| median(s.clone())).collect();
+    let py_per_second: Vec<f64> = py.iter().map(|s| python::median(s)).collect();
+    let mut table = Table::new(&[
+        "channel",
+        "messages per second",
+        "Python: the same",
+        "Python, messages per second",
+        "Rust × faster",
+    ]);
+    let (mut python_bars, mut bar_names) = (Vec::new(), Vec::new());
+    let mut faster = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        // The Python channel that does what this row's does, if there is one.
+        let twin = PYTHON_TWINS.iter().position(|(rows, _)| rows.contains(&i));
+        let (py_rate, ratio) = twin.map_or((f64::NAN, f64::NAN), |k| {
+            (py_per_second[k], python::faster_by_rate(&rust[i], &py[k]))
+        });
+        table.row(vec![
+            name.to_string(),
+            rate(per_second[i]),
+            twin.map_or("—".to_string(), |k| PYTHON_NAMES[k].to_string()),
+            rate(py_rate),
+            python::times(ratio),
+        ]);
+        // On the chart, each Python channel once, beside the first Rust row it stands for, and
+        // named with it.
+        let first_of_twin = twin.is_some_and(|k| PYTHON_TWINS[k].0.first() == Some(&i));
+        python_bars.push(if first_of_twin { py_rate } else { f64::NAN });
+        bar_names.push(match twin {
+            Some(k) if first_of_twin => {
+                format!("{name} | Python: {}", PYTHON_NAMES[k].replace('`', ""))
+            }
+            _ => name.to_string(),
+        });
+        faster.push(ratio);
+    }
+    let mut verdict = format!(
         "between threads a message is handed over in memory: {}/s (std), {}/s (crossbeam). \
          Between processes it is serialized and goes through the kernel: ipc-channel {}/s, {}× \
          fewer than std's channel; the Queue {}/s and the Pipe {}/s, built on it. A Manager \
          proxy call waits for the server's answer each time: {}/s. Exchanging data between \
          processes (§9.3) costs far more than sharing it between threads.",
-        rate(rows[0].1),
-        rate(rows[1].1),
-        rate(rows[2].1),
-        crate::report::num(rows[0].1 / rows[2].1),
-        rate(rows[3].1),
-        rate(rows[4].1),
-        rate(rows[5].1)
+        rate(per_second[0]),
+        rate(per_second[1]),
+        rate(per_second[2]),
+        crate::report::num(per_second[0] / per_second[2]),
+        rate(per_second[3]),
+        rate(per_second[4]),
+        rate(per_second[5])
     );
+    if python.running() {
+        verdict.push_str(&format!(
+            " CPython in the same rounds: `queue.Queue` {}/s between threads; between processes \
+             `multiprocessing.Queue` {}/s, `Pipe` {}/s, a Manager dict proxy {}/s — the \
+             project's Queue {}, Pipe {} and Manager {} as fast.",
+            rate(py_per_second[0]),
+            rate(py_per_second[1]),
+            rate(py_per_second[2]),
+            rate(py_per_second[3]),
+            python::times(faster[3]),
+            python::times(faster[4]),
+            python::times(faster[5]),
+        ));
+    }
     Ok(Section {
         id: "q6-channels",
         title: "6. Channels: messages per second",
@@ -233,13 +314,15 @@ pub fn run(settings: &Settings) -> Result<Section> {
         chart: Chart::Bars {
             y_label: "messages per second (log scale)".into(),
             log_y: true,
-            categories: vec!["one producer → one consumer".into()],
-            groups: rows
+            categories: vec!["Rust".into(), "Python (its counterpart)".into()],
+            groups: bar_names
                 .iter()
-                .map(|(n, v)| (n.to_string(), vec![*v]))
+                .zip(per_second.iter().zip(&python_bars))
+                .map(|(n, (v, p))| (n.to_string(), vec![*v, *p]))
                 .collect(),
         },
         table,
+        python: python.footnote(),
         verdict,
     })
 }

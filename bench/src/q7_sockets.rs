@@ -12,6 +12,7 @@ use examples_socket::client::Client;
 
 use crate::chart::{Chart, Series};
 use crate::measure::{Result, Settings, median, median_of};
+use crate::python::{self, Python};
 use crate::report::{Section, Table, num, rate};
 
 /// A server binary started with `--port 0`: the child and the port it printed.
@@ -98,6 +99,13 @@ fn load(port: u16, clients: usize, trips: usize) -> Result<(f64, f64)> {
     Ok(((clients * trips) as f64 / secs, p99))
 }
 
+/// The Python servers beside the Rust ones, in the same order: how the table names each, and its
+/// script in `bench/python/`.
+const PYTHON_SERVERS: [(&str, &str); 2] = [
+    ("a thread per connection", "q7_server_threads.py"),
+    ("asyncio tasks", "q7_server_asyncio.py"),
+];
+
 pub fn run(settings: &Settings, bin_dir: &Path) -> Result<Section> {
     let trips = settings.pick(100, 1000);
     let servers = [
@@ -109,17 +117,38 @@ pub fn run(settings: &Settings, bin_dir: &Path) -> Result<Section> {
         "clients",
         "round trips per second",
         "p99 latency (µs)",
+        "Python server",
+        "Python round trips/s",
+        "Python p99 (µs)",
+        "Rust × faster",
     ]);
+    // Python's servers answer fewer round trips per second: fewer are asked of them.
+    let python_trips = settings.pick(20, 200);
+    let mut python_series = Vec::new();
+    let mut python_summary = Vec::new();
+    let mut python_sources = Vec::new();
     let mut series = Vec::new();
     let mut summary = Vec::new();
-    for (name, binary) in servers {
+    for ((name, binary), (python_name, script)) in servers.into_iter().zip(PYTHON_SERVERS) {
         let (child, port) = start_server(&bin_dir.join(binary))?;
+        // Its Python counterpart, driven by the same client in the same rounds.
+        let python = Python::server(script);
+        let mut python_points = Vec::new();
         let mut points = Vec::new();
         for clients in [10usize, 100] {
             let mut p99s = Vec::new();
+            let (mut pairs, mut python_p99s) = (python::Pairs::default(), python::Pairs::default());
             let per_second = median_of(settings, || {
                 let (per_second, p99) = load(port, clients, trips)?;
                 p99s.push(p99);
+                let (py_per_second, py_p99) = python.port().map_or((f64::NAN, f64::NAN), |p| {
+                    load(p, clients, python_trips).unwrap_or_else(|e| {
+                        python.fail(format!("the Python server failed: {e}"));
+                        (f64::NAN, f64::NAN)
+                    })
+                });
+                pairs.push(per_second, py_per_second);
+                python_p99s.push(p99, py_p99);
                 Ok(per_second)
             });
             let per_second = match per_second {
@@ -130,12 +159,27 @@ pub fn run(settings: &Settings, bin_dir: &Path) -> Result<Section> {
                 }
             };
             let p99 = median(p99s);
+            let (rust_rates, python_rates) = pairs.measured();
+            let python_rate = python::median(python_rates);
+            let python_p99 = python::median(python_p99s.measured().1);
             table.row(vec![
                 name.to_string(),
                 clients.to_string(),
                 rate(per_second),
                 num(p99),
+                python_name.to_string(),
+                rate(python_rate),
+                num(python_p99),
+                python::times(python::faster_by_rate(rust_rates, python_rates)),
             ]);
+            python_points.push((clients as f64, python_rate));
+            if clients == 100 && python.running() {
+                python_summary.push(format!(
+                    "{python_name}: {}/s, p99 {} µs",
+                    rate(python_rate),
+                    num(python_p99)
+                ));
+            }
             points.push((clients as f64, per_second));
             if clients == 100 {
                 summary.push(format!(
@@ -151,12 +195,25 @@ pub fn run(settings: &Settings, bin_dir: &Path) -> Result<Section> {
             points,
             dashed: false,
         });
+        python_series.push(Series {
+            name: format!("Python: {python_name}"),
+            points: python_points,
+            dashed: false,
+        });
+        python_sources.push(python.source());
     }
-    let verdict = format!(
+    series.extend(python_series);
+    let mut verdict = format!(
         "at 100 clients — {}. Both servers keep up on loopback at this scale; the async one does it \
          on one thread where the other needs a thread per client.",
         summary.join("; ")
     );
+    if !python_summary.is_empty() {
+        verdict.push_str(&format!(
+            " CPython's servers, driven by the same client in the same rounds: {}.",
+            python_summary.join("; ")
+        ));
+    }
     Ok(Section {
         id: "q7-socket-servers",
         title: "7. Socket servers: round trips per second",
@@ -169,6 +226,7 @@ pub fn run(settings: &Settings, bin_dir: &Path) -> Result<Section> {
             series,
         },
         table,
+        python: python::footnote(&python_sources),
         verdict,
     })
 }

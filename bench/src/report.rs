@@ -16,6 +16,9 @@ pub struct Section {
     /// What the notes claim.
     pub claim: &'static str,
     pub table: Table,
+    /// One line under the table on its Python column: where the figures come from and how to
+    /// read the ratio, or why there are none ([`crate::python::Python::footnote`]).
+    pub python: String,
     pub chart: Chart,
     /// What the numbers say, in a sentence or two, computed from them.
     pub verdict: String,
@@ -51,13 +54,14 @@ impl Table {
 }
 
 impl Section {
-    /// The section as markdown: title, claim, table, verdict, chart link.
+    /// The section as markdown: title, claim, table, its Python line, verdict, chart link.
     pub fn markdown(&self) -> String {
         format!(
-            "## {}\n\n*The notes:* {}\n\n{}\n**What it says:** {}\n\n![{}]({}.svg)\n",
+            "## {}\n\n*The notes:* {}\n\n{}\n{}\n\n**What it says:** {}\n\n![{}]({}.svg)\n",
             self.title,
             self.claim,
             self.table.markdown(),
+            self.python,
             self.verdict,
             self.title,
             self.id

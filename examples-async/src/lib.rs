@@ -1,7 +1,7 @@
 //! Machinery the coroutine examples (§10) share.
 //!
-//! - [`fetch`]: the download workload of §3 as an `async fn`, for tasks on a tokio runtime — the
-//!   protocol half of `examples_threads::download`, reused, with tokio's sockets underneath.
+//! - [`fetch`]: the download of §3 as `async fn`s, for tasks on a tokio runtime — an HTTP GET on
+//!   hyper's client, Python's `aiohttp` (the thread examples use `ureq`, Python's `requests`).
 //! - [`threads`]: the OS threads a process has right now (Linux: `/proc/PID/task`), to show how
 //!   many threads a piece of concurrency really costs.
 #![deny(clippy::unwrap_used)]

@@ -3,31 +3,11 @@
 //! Linux lists a process's threads in `/proc/PID/task`, one directory per thread, each with the
 //! thread's name in `comm` (cut to 15 bytes). A new thread starts with the name of the thread
 //! that started it; one made with `thread::Builder::name` renames itself first thing — so for a
-//! moment after `spawn` returns it may still show its parent's name.
+//! moment after `spawn` returns it may still show its parent's name. The local video site's one
+//! thread is named [`SITE_THREAD`](examples_threads::download::SITE_THREAD), so that a count can
+//! leave it out: the site stands for another computer.
 
 use std::io;
-use std::thread;
-use std::time::Duration;
-
-use examples_threads::download::VideoServer;
-
-/// The name of every thread of the local video site started by [`start_video_site`].
-pub const VIDEO_SITE: &str = "video-server";
-
-/// Starts a [`VideoServer`] whose threads are all named [`VIDEO_SITE`], from the moment each
-/// exists — so that [`count_except`] can leave them out: they stand for the video website, which
-/// in §3 is another computer.
-///
-/// The server is started from a thread of that name, which names itself before it runs anything:
-/// the threads the server starts inherit the name at birth, whatever they rename themselves to
-/// later (the server names its acceptor `video-server` too).
-pub fn start_video_site(delay: Duration) -> io::Result<VideoServer> {
-    thread::Builder::new()
-        .name(VIDEO_SITE.into())
-        .spawn(move || VideoServer::start(delay))?
-        .join()
-        .map_err(|_| io::Error::other("starting the video site panicked"))?
-}
 
 /// The names of the threads of process `pid`, one per thread (Linux; elsewhere an error).
 pub fn names(pid: u32) -> io::Result<Vec<String>> {
@@ -61,7 +41,8 @@ pub fn count_except(name: &str) -> io::Result<usize> {
 mod tests {
     use super::*;
     use std::sync::{Arc, Barrier};
-    use std::time::Instant;
+    use std::thread;
+    use std::time::{Duration, Instant};
 
     #[test]
     fn sees_threads_come_and_go_by_name() -> io::Result<()> {

@@ -23,8 +23,13 @@
 //! whose producers are all gone (killed or not), a `recv` on a pipe whose other end is gone.
 //!
 //! As for every program on the process layer, `main` starts with
-//! `let _main = examples_processes::init();` — the manager's server and the pool workers are
-//! this same executable started again.
+//! `let _main = examples_processes::init(); // if __name__ == '__main__':` — the manager's
+//! server and the pool workers are this same executable started again. The start method of the
+//! children is the layer's: fork unless the program sets another, or
+//! `EXAMPLES_START_METHOD` names another (how the tests run each snippet under all three).
+//!
+//! Bytes from another process are untrusted: every decoder of this crate checks what it reads
+//! (lengths against the mapping, names, tags) and returns an error, never a panic.
 #![deny(clippy::unwrap_used)]
 
 mod error;
@@ -40,26 +45,3 @@ pub use pipe::{Connection, pipe};
 pub use pyvalue::{PyDict, PyList, PyValue};
 pub use queue::{Queue, QueueSender};
 pub use shared::{Array, CChar, CType, Value};
-
-use examples_processes::StartMethod;
-
-/// The start method named by the program's first argument — `fork`, `spawn` or `forkserver` —
-/// if there is one: `cargo run --bin s09-2-value -- spawn` runs the snippet under spawn.
-pub fn start_method_from_args() -> Result<Option<StartMethod>> {
-    let Some(arg) = std::env::args().nth(1) else {
-        return Ok(None);
-    };
-    [
-        StartMethod::Fork,
-        StartMethod::Spawn,
-        StartMethod::ForkServer,
-    ]
-    .into_iter()
-    .find(|m| m.name() == arg)
-    .map(Some)
-    .ok_or_else(|| {
-        Error::Usage(format!(
-            "{arg:?} is not a start method: use fork, spawn or forkserver"
-        ))
-    })
-}

@@ -167,9 +167,18 @@ impl Client {
 }
 
 fn unexpected(what: &str, answer: Answer) -> Error {
+    let kind = match answer {
+        Answer::Done => "done",
+        Answer::Id(_) => "an object number",
+        Answer::Held(_) => "a lock hold",
+        Answer::Value(_) => "a value",
+        Answer::Len(_) => "a length",
+        Answer::Dict(_) => "a dict",
+        Answer::List(_) => "a list",
+    };
     Error::channel(
         format!("{what}: the manager's server"),
-        format!("answered {answer:?}, which does not fit the request"),
+        format!("answered with {kind}, which does not fit the request"),
     )
 }
 
@@ -585,11 +594,17 @@ impl Server {
             for event in events {
                 match event {
                     IpcSelectionResult::MessageReceived(id, message) if id == server.requests => {
-                        let request = message
-                            .to::<Request>()
-                            .map_err(|e| Error::channel("reading a request", e))?;
-                        if server.handle(request)? == Flow::Stop {
-                            return Ok(());
+                        // A request that does not decode is a client's fault, not a reason to
+                        // stop serving the others: said, and dropped.
+                        match examples_processes::decode::<Request>(message) {
+                            Ok(request) => {
+                                if server.handle(request)? == Flow::Stop {
+                                    return Ok(());
+                                }
+                            }
+                            Err(e) => {
+                                eprintln!("manager server {}: {e}: ignored", std::process::id())
+                            }
                         }
                     }
                     IpcSelectionResult::ChannelClosed(id) if id == server.requests => {
@@ -789,6 +804,50 @@ mod tests {
             holds: Vec::new(),
             waiting: VecDeque::new(),
         }
+    }
+
+    proptest::proptest! {
+        /// What a hostile client may send the server: any bytes decode to a request or to an
+        /// error.
+        #[test]
+        fn any_bytes_decode_to_a_request_or_an_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)
+        ) {
+            let message = |bytes: &[u8]| ipc_channel::ipc::IpcMessage::from_data(bytes.to_vec());
+            let _ = examples_processes::decode::<Request>(message(&bytes));
+            let _ = examples_processes::decode::<Reply>(message(&bytes));
+        }
+    }
+
+    #[test]
+    fn values_nested_too_deep_are_an_error_not_a_stack_overflow() {
+        // PyValue::List (variant 5) holding a list of one item, a million times over.
+        let bytes = [5u8, 1].repeat(1_000_000);
+        let decoded = ipc_channel::ipc::IpcMessage::from_data(bytes).to::<PyValue>();
+        assert!(decoded.is_err());
+        // Within the bound it decodes.
+        let mut bytes = [5u8, 1].repeat(crate::pyvalue::MAX_DEPTH - 1);
+        bytes.extend([0u8]); // None
+        let decoded = ipc_channel::ipc::IpcMessage::from_data(bytes).to::<PyValue>();
+        assert!(decoded.is_ok(), "{decoded:?}");
+    }
+
+    #[test]
+    fn a_dict_with_an_unhashable_or_repeated_key_does_not_decode() {
+        // PyValue::Dict (variant 6), 1 entry: key a list (5, 0 items), value None (0).
+        let unhashable = vec![6u8, 1, 5, 0, 0];
+        assert!(
+            ipc_channel::ipc::IpcMessage::from_data(unhashable)
+                .to::<PyValue>()
+                .is_err()
+        );
+        // 2 entries, both with the key 1 (variant 2, zigzag 2): Python keeps one.
+        let twice = vec![6u8, 2, 2, 2, 0, 2, 2, 0];
+        assert!(
+            ipc_channel::ipc::IpcMessage::from_data(twice)
+                .to::<PyValue>()
+                .is_err()
+        );
     }
 
     #[test]

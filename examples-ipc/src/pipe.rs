@@ -5,71 +5,194 @@
 //! (`Process::new(target!(task), (child_conn,))`) and keep the other. It cannot be copied —
 //! ipc-channel's receiving half cannot be — so unlike Python's, a connection object is never in
 //! two processes at once, which is also why, here, one end's `recv` learns it when the other end
-//! is gone: it returns [`Error::Disconnected`](crate::Error::Disconnected) instead of blocking forever.
+//! is gone: it returns [`Error::Disconnected`] instead of blocking forever.
 //!
-//! One caveat, the same as Python's: a **forked** child is a copy of its parent, so it also holds
-//! a copy of the parent's end, which it cannot drop. While it lives, its `recv` cannot tell that
-//! the parent has gone (the parent's `recv` can tell that the child has). A spawned child has
-//! only what it was given.
+//! A **forked** child is a copy of its parent, so it also holds a copy of the parent's end —
+//! in Python too, where the child's `recv` then waits for ever once the parent is gone, because
+//! its own copy keeps the parent's end open. Here a forked child closes its copy of the other
+//! end of a pipe the first time it uses its own end (Python's advice, to close the end you do
+//! not use, done for you): once the parent's end is gone, the child's `recv` says so. A spawned
+//! child has only what it was given.
 //!
 //! A pipe carries one type. Python's carries any object; [`PyValue`](crate::PyValue) — `None`,
 //! int, float, str, list, dict — plays that part when the two sides send different things.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use examples_processes::Wire;
 use ipc_channel::ipc::{self, IpcReceiver, IpcSender};
 use ipc_channel::{IpcError, TryRecvError};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 
 /// One end of a pipe (Python's `Connection`).
-#[derive(Serialize, Deserialize)]
-#[serde(bound = "T: Wire")]
 pub struct Connection<T: Wire> {
-    tx: IpcSender<T>,
-    rx: IpcReceiver<T>,
+    ends: Arc<Ends<T>>,
+    /// Which pipe of the process that made it, to find the other end (see the module docs).
+    pipe: u64,
+    /// The process that made the pipe.
+    creator: u32,
+    /// Whether this process has closed its copy of the other end already.
+    sibling_closed: AtomicBool,
+}
+
+/// The channels of one end, each under its own lock (a `send` need not wait for a `recv`);
+/// emptied when a forked child closes its copy of the end.
+struct Ends<T> {
+    tx: Mutex<Option<IpcSender<T>>>,
+    rx: Mutex<Option<IpcReceiver<T>>>,
+}
+
+/// Something whose channels can be closed: an end, its type forgotten.
+trait Close: Send + Sync {
+    fn close(&self);
+}
+
+impl<T: Send> Close for Ends<T> {
+    fn close(&self) {
+        drop(
+            self.tx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        drop(
+            self.rx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+    }
+}
+
+/// Locks one of an end's channels.
+fn lock<C>(channel: &Mutex<Option<C>>) -> MutexGuard<'_, Option<C>> {
+    channel.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The error of an end closed in this process.
+fn closed_here() -> Error {
+    Error::Usage("this end of the pipe is the parent's; this forked child closed its copy".into())
+}
+
+/// The ends this process made: (pipe, end).
+static MADE: Mutex<Vec<(u64, Weak<dyn Close>)>> = Mutex::new(Vec::new());
+
+impl<T: Wire> Connection<T> {
+    fn new(tx: IpcSender<T>, rx: IpcReceiver<T>, pipe: u64) -> Self {
+        let ends = Arc::new(Ends {
+            tx: Mutex::new(Some(tx)),
+            rx: Mutex::new(Some(rx)),
+        });
+        let close: Arc<dyn Close> = ends.clone();
+        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        made.retain(|(_, end)| end.strong_count() > 0);
+        made.push((pipe, Arc::downgrade(&close)));
+        Connection {
+            ends,
+            pipe,
+            creator: std::process::id(),
+            sibling_closed: AtomicBool::new(false),
+        }
+    }
+
+    /// Before a use: closes this process's copy of the other end if this is a forked copy of
+    /// the process that made the pipe.
+    fn first_use(&self) {
+        if self.creator != std::process::id() && !self.sibling_closed.swap(true, Ordering::SeqCst) {
+            let made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+            let me: Arc<dyn Close> = self.ends.clone();
+            for (pipe, end) in made.iter() {
+                if let Some(end) = end.upgrade()
+                    && *pipe == self.pipe
+                    && !Arc::ptr_eq(&end, &me)
+                {
+                    end.close();
+                }
+            }
+        }
+    }
 }
 
 /// A duplex pipe: `(parent_conn, child_conn) = Pipe()`. Whatever one end sends, the other
 /// receives, in order.
 pub fn pipe<T: Wire>() -> Result<(Connection<T>, Connection<T>)> {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
     let context = || "creating a pipe".to_string();
     let (a_tx, a_rx) = ipc::channel::<T>().context(context)?;
     let (b_tx, b_rx) = ipc::channel::<T>().context(context)?;
+    let pipe = NEXT.fetch_add(1, Ordering::Relaxed);
     Ok((
-        Connection { tx: a_tx, rx: b_rx },
-        Connection { tx: b_tx, rx: a_rx },
+        Connection::new(a_tx, b_rx, pipe),
+        Connection::new(b_tx, a_rx, pipe),
     ))
 }
 
 impl<T: Wire> Connection<T> {
     /// Sends `value` to the other end (`conn.send(obj)`); fails if the other end is gone.
     pub fn send(&self, value: impl Into<T>) -> Result<()> {
-        self.tx
+        self.first_use();
+        let tx = lock(&self.ends.tx);
+        tx.as_ref()
+            .ok_or_else(closed_here)?
             .send(value.into())
             .context(|| "sending on a pipe".to_string())
     }
 
-    /// Waits for what the other end sends (`conn.recv()`); [`Error::Disconnected`](crate::Error::Disconnected) once the
-    /// other end is gone and nothing is left to read.
+    /// Waits for what the other end sends (`conn.recv()`);
+    /// [`Error::Disconnected`] once the other end is gone and
+    /// nothing is left to read.
     pub fn recv(&self) -> Result<T> {
-        self.rx
+        self.first_use();
+        let rx = lock(&self.ends.rx);
+        rx.as_ref()
+            .ok_or_else(closed_here)?
             .recv()
             .context(|| "receiving from a pipe".to_string())
     }
 
     /// Waits at most `timeout` (`conn.poll(timeout)` then `recv()`): `Ok(None)` if nothing came.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<T>> {
-        match self.rx.try_recv_timeout(timeout) {
+        self.first_use();
+        let rx = lock(&self.ends.rx);
+        match rx
+            .as_ref()
+            .ok_or_else(closed_here)?
+            .try_recv_timeout(timeout)
+        {
             Ok(value) => Ok(Some(value)),
             Err(TryRecvError::Empty) => Ok(None),
             Err(TryRecvError::IpcError(e)) => {
                 Err::<Option<T>, IpcError>(e).context(|| "receiving from a pipe".to_string())
             }
         }
+    }
+}
+
+/// An end travels as its two channels (moved: ipc-channel sends the descriptors).
+impl<T: Wire> Serialize for Connection<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (tx, rx) = (lock(&self.ends.tx), lock(&self.ends.rx));
+        match (tx.as_ref(), rx.as_ref()) {
+            (Some(tx), Some(rx)) => (tx, rx).serialize(serializer),
+            _ => Err(serde::ser::Error::custom(closed_here())),
+        }
+    }
+}
+
+impl<'de, T: Wire> Deserialize<'de> for Connection<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        static NEXT: AtomicU64 = AtomicU64::new(u64::MAX / 2);
+        let (tx, rx) = <(IpcSender<T>, IpcReceiver<T>)>::deserialize(deserializer)?;
+        Ok(Connection::new(
+            tx,
+            rx,
+            NEXT.fetch_add(1, Ordering::Relaxed),
+        ))
     }
 }
 

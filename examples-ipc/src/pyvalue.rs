@@ -34,13 +34,77 @@ pub enum PyValue {
 }
 
 /// A Python `list`: a `Vec` that prints as Python prints a list.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PyList(pub Vec<PyValue>);
 
 /// A Python `dict`: keys in insertion order, compared as Python compares them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct PyDict {
     entries: Vec<(PyValue, PyValue)>,
+}
+
+/// How deeply lists and dicts may nest in a value that arrives from another process. Decoding
+/// recurses once per level: without a bound, a crafted message of a few hundred kilobytes of
+/// nested lists would overflow the stack — a crash, where it must be an error.
+pub const MAX_DEPTH: usize = 100;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Decodes one more level of nesting, refusing to go deeper than [`MAX_DEPTH`].
+fn nested<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    let depth = DEPTH.with(|d| d.get());
+    if depth >= MAX_DEPTH {
+        return Err(serde::de::Error::custom(format!(
+            "lists and dicts nested more than {MAX_DEPTH} deep"
+        )));
+    }
+    DEPTH.with(|d| d.set(depth + 1));
+    let value = T::deserialize(deserializer);
+    DEPTH.with(|d| d.set(depth));
+    value
+}
+
+/// A list travels as its items.
+impl Serialize for PyList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// A dict travels as its entries, in order.
+impl Serialize for PyDict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.entries.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PyList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        nested(deserializer).map(PyList)
+    }
+}
+
+impl<'de> Deserialize<'de> for PyDict {
+    /// Entries as they arrive, each key checked as `insert` checks it: a list or dict as a
+    /// key, or a key twice, is refused.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries: Vec<(PyValue, PyValue)> = nested(deserializer)?;
+        let mut dict = PyDict::new();
+        for (key, value) in entries {
+            if dict.get(&key).is_some() {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {} twice in one dict",
+                    key.repr()
+                )));
+            }
+            dict.insert(key, value).map_err(serde::de::Error::custom)?;
+        }
+        Ok(dict)
+    }
 }
 
 impl PyValue {

@@ -227,8 +227,7 @@ impl<T: Wire> ConsumerState<T> {
         for event in events {
             match event {
                 IpcSelectionResult::MessageReceived(_, message) => {
-                    match message
-                        .to::<Packet<T>>()
+                    match examples_processes::decode::<Packet<T>>(message)
                         .map_err(|e| Error::channel(context(), e))?
                     {
                         Packet::Item(item) => self.items.push_back(item),

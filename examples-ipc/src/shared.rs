@@ -22,7 +22,15 @@
 //! memory holds a copy of the owner's very handle — can never unlink the parent's segment,
 //! whether it drops that copy or leaves through `_exit` without dropping anything. A segment is
 //! left behind only if the owner is killed (SIGKILL, or a signal it does not handle): remove
-//! `/dev/shm/examples-ipc-<pid>-…` by hand then.
+//! `/dev/shm/examples-ipc-<pid>-…` by hand then — except that the creator registers every
+//! segment with its resource tracker ([`pace::cleanup`]), which removes it in that case too.
+//!
+//! # What a handle from another process may claim
+//!
+//! A handle that arrives from another process is untrusted bytes: its segment's name, type
+//! code and length are checked before anything is mapped — the name must be one of ours, the
+//! type the one expected, and `length × size` must neither overflow nor exceed the mapping — so
+//! that a crafted handle is an error, never an access outside the mapping.
 //!
 //! # Reading and writing, and the value's lock
 //!
@@ -160,6 +168,9 @@ struct Segment {
     shmem: Shmem,
     /// The process that created the segment, the only one that unlinks it.
     creator: Option<u32>,
+    /// The creator's registration with its resource tracker; withdrawn after the unlink (fields
+    /// drop after `drop` and in order: `shmem` unlinks first).
+    _tracked: pace::cleanup::Registration,
 }
 
 // SAFETY: `Shmem` is a file descriptor and the address of a `MAP_SHARED` mapping. Neither is
@@ -201,13 +212,18 @@ impl<T: CType> Clone for Cells<T> {
 impl<T: CType> Cells<T> {
     /// A new segment holding `initial`.
     fn create(initial: &[T]) -> Result<Self> {
-        let size = (initial.len() * T::SIZE).max(1);
-        let shmem = create_segment(size)?;
+        let size = byte_len::<T>(initial.len())
+            .ok_or_else(|| {
+                Error::Usage(format!("{} elements do not fit in memory", initial.len()))
+            })?
+            .max(1);
+        let (shmem, tracked) = create_segment(size)?;
         let os_id = shmem.get_os_id().to_string();
         let cells = Cells {
             segment: Arc::new(Segment {
                 shmem,
                 creator: Some(std::process::id()),
+                _tracked: tracked,
             }),
             lock: Arc::new(Lock::new()?),
             len: initial.len(),
@@ -220,32 +236,41 @@ impl<T: CType> Cells<T> {
         Ok(cells)
     }
 
-    /// Opens the segment `os_id` that another process created.
+    /// Opens the segment `os_id` that another process created — checking first what the other
+    /// process claims (see the module docs).
     fn open(os_id: &str, typecode: char, len: usize, lock: Lock) -> Result<Self> {
+        let refuse = |detail: String| Error::SharedMemory {
+            context: format!("opening shared memory {os_id:?}"),
+            detail,
+        };
+        if !is_our_name(os_id) {
+            return Err(refuse(format!(
+                "not the name of a segment of this library (/{OS_ID_PREFIX}<pid>-<n>)"
+            )));
+        }
         if typecode != T::TYPECODE {
             return Err(Error::Usage(format!(
                 "shared memory {os_id} holds type '{typecode}', not '{}'",
                 T::TYPECODE
             )));
         }
+        let wanted = byte_len::<T>(len)
+            .ok_or_else(|| refuse(format!("{len} × '{typecode}' is more bytes than there are")))?;
         let shmem = ShmemConf::new()
             .os_id(os_id)
             .open()
             .context(|| format!("opening shared memory {os_id}"))?;
-        if shmem.len() < len * T::SIZE {
-            return Err(Error::SharedMemory {
-                context: format!("opening shared memory {os_id}"),
-                detail: format!(
-                    "it has {} bytes, not the {} of {len} × '{typecode}'",
-                    shmem.len(),
-                    len * T::SIZE
-                ),
-            });
+        if shmem.len() < wanted {
+            return Err(refuse(format!(
+                "it has {} bytes, not the {wanted} of {len} × '{typecode}'",
+                shmem.len()
+            )));
         }
         Ok(Cells {
             segment: Arc::new(Segment {
                 shmem,
                 creator: None,
+                _tracked: pace::cleanup::Registration::none(),
             }),
             lock: Arc::new(lock),
             len,
@@ -259,7 +284,8 @@ impl<T: CType> Cells<T> {
             "index {index} out of range for {} elements (IndexError)",
             self.len
         );
-        // In bounds (checked above) of a mapping of at least len × SIZE bytes.
+        // In bounds: index < len, and len × SIZE bytes, which did not overflow, fit in the
+        // mapping (both checked when the cells were made, in `create` or `open`).
         self.segment.shmem.as_ptr().wrapping_add(index * T::SIZE)
     }
 
@@ -302,6 +328,26 @@ impl<T: CType> Cells<T> {
     }
 }
 
+/// `len` elements of `T` in bytes, if that fits in a `usize`.
+fn byte_len<T: CType>(len: usize) -> Option<usize> {
+    len.checked_mul(T::SIZE)
+}
+
+/// `/examples-ipc-<pid>-<n>`: a name [`create_segment`] makes, nothing else.
+fn is_our_name(os_id: &str) -> bool {
+    let Some(rest) = os_id
+        .strip_prefix('/')
+        .and_then(|id| id.strip_prefix(OS_ID_PREFIX))
+    else {
+        return false;
+    };
+    let Some((pid, n)) = rest.split_once('-') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    digits(pid) && digits(n)
+}
+
 /// How a value travels to a spawned process: the name of its segment, not its bytes.
 #[derive(Serialize)]
 struct WireOut<'a> {
@@ -319,8 +365,10 @@ struct WireIn {
     lock: Lock,
 }
 
-/// Creates a segment of `size` bytes under a fresh `/examples-ipc-<pid>-<n>` name.
-fn create_segment(size: usize) -> Result<Shmem> {
+/// Creates a segment of `size` bytes under a fresh `/examples-ipc-<pid>-<n>` name, registered
+/// with the resource tracker before it exists (see [`pace::cleanup`]): no kill can fall between
+/// its creation and its registration.
+fn create_segment(size: usize) -> Result<(Shmem, pace::cleanup::Registration)> {
     use std::sync::atomic::AtomicU64;
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let pid = std::process::id();
@@ -328,9 +376,16 @@ fn create_segment(size: usize) -> Result<Shmem> {
     for _ in 0..1000 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let os_id = format!("/{OS_ID_PREFIX}{pid}-{n}");
+        let tracked = pace::cleanup::register(pace::cleanup::Resource::SharedMemory(os_id.clone()));
         match ShmemConf::new().size(size).os_id(&os_id).create() {
-            Err(ShmemError::MappingIdExists) => continue,
-            created => return created.context(|| format!("creating shared memory {os_id}")),
+            // Not ours: a leftover of an earlier process with our pid. Withdrawn, so that the
+            // tracker leaves it alone.
+            Err(ShmemError::MappingIdExists) => drop(tracked),
+            created => {
+                return created
+                    .map(|shmem| (shmem, tracked))
+                    .context(|| format!("creating shared memory {os_id}"));
+            }
         }
     }
     Err(Error::SharedMemory {
@@ -561,6 +616,7 @@ mod tests {
         let mut segment = Arc::into_inner(num.cells.segment).expect("the only handle");
         assert!(segment.shmem.is_owner());
         segment.creator = Some(std::process::id().wrapping_add(1));
+        segment._tracked = pace::cleanup::Registration::none();
         drop(segment);
         assert!(
             path.exists(),
@@ -639,6 +695,71 @@ mod tests {
             missing.to_string().contains("opening shared memory"),
             "{missing}"
         );
+    }
+
+    /// What a process could send in place of a handle: any name, type code and length.
+    #[derive(Serialize, Deserialize)]
+    struct Forged {
+        os_id: String,
+        typecode: char,
+        len: usize,
+        lock: Lock,
+    }
+
+    fn receive_forged(forged: Forged) -> Result<Array<i32>, ipc_channel::IpcError> {
+        let (tx, rx) = ipc::channel::<Forged>().expect("channel");
+        tx.send(forged).expect("send");
+        rx.to_opaque().to::<Array<i32>>().recv()
+    }
+
+    #[test]
+    fn a_crafted_length_or_name_is_an_error_not_an_access_outside_the_mapping() {
+        let arr = Array::<i32>::new(&[11, 22, 33, 44]).expect("create");
+        // usize::MAX / 4 + 2 elements of 4 bytes wrap around to 4 bytes: the old check passed.
+        for len in [usize::MAX / 4 + 2, usize::MAX, 5, 1 << 40] {
+            let forged = Forged {
+                os_id: arr.os_id().to_string(),
+                typecode: 'i',
+                len,
+                lock: arr.get_lock().clone(),
+            };
+            assert!(receive_forged(forged).is_err(), "len {len} accepted");
+        }
+        for os_id in [
+            "/etc-passwd",
+            "/examples-ipc-1",
+            "examples-ipc-1-2",
+            "/examples-ipc-x-2",
+        ] {
+            let forged = Forged {
+                os_id: os_id.to_string(),
+                typecode: 'i',
+                len: 1,
+                lock: arr.get_lock().clone(),
+            };
+            assert!(receive_forged(forged).is_err(), "{os_id} accepted");
+        }
+        let honest = Forged {
+            os_id: arr.os_id().to_string(),
+            typecode: 'i',
+            len: 4,
+            lock: arr.get_lock().clone(),
+        };
+        assert_eq!(
+            receive_forged(honest).expect("honest").to_vec(),
+            [11, 22, 33, 44]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_decode_to_a_handle_or_an_error(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)
+        ) {
+            let message = |bytes: &[u8]| ipc_channel::ipc::IpcMessage::from_data(bytes.to_vec());
+            let _ = examples_processes::decode::<Array<i32>>(message(&bytes));
+            let _ = examples_processes::decode::<Value<char>>(message(&bytes));
+        }
     }
 
     /// The lock out of the only handle to it.

@@ -5,13 +5,14 @@
 mod common;
 
 use common::METHODS;
+use examples_processes::START_METHOD_ENV;
 use harness::example;
 
 #[test]
 fn the_parent_prints_the_dict_and_list_the_child_changed() {
     for method in METHODS {
         let out = example(env!("CARGO_BIN_EXE_s09-2-manager"))
-            .arg(method)
+            .env(START_METHOD_ENV, method)
             .run_ok();
         assert_eq!(
             out.lines(),

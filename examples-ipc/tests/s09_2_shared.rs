@@ -4,12 +4,15 @@
 mod common;
 
 use common::{METHODS, run_leaving_no_segment};
+use examples_processes::START_METHOD_ENV;
 use harness::example;
 
 #[test]
 fn the_parent_reads_what_the_child_wrote_in_each_value() {
     for method in METHODS {
-        let out = run_leaving_no_segment(example(env!("CARGO_BIN_EXE_s09-2-value")).arg(method));
+        let out = run_leaving_no_segment(
+            example(env!("CARGO_BIN_EXE_s09-2-value")).env(START_METHOD_ENV, method),
+        );
         assert!(out.success(), "{method}: {}", out.report());
         // Python prints the one-byte value as bytes: b'a'.
         assert_eq!(
@@ -25,7 +28,9 @@ fn the_parent_reads_what_the_child_wrote_in_each_value() {
 #[test]
 fn the_parent_reads_the_element_the_child_changed() {
     for method in METHODS {
-        let out = run_leaving_no_segment(example(env!("CARGO_BIN_EXE_s09-2-array")).arg(method));
+        let out = run_leaving_no_segment(
+            example(env!("CARGO_BIN_EXE_s09-2-array")).env(START_METHOD_ENV, method),
+        );
         assert!(out.success(), "{method}: {}", out.report());
         assert_eq!(
             out.lines(),

@@ -31,6 +31,20 @@ pub enum Error {
     },
     /// `start()` on a process that was already started, or `join()` on one never started.
     State(&'static str),
+    /// A fork child was asked for while the process has more than one thread.
+    ForkWithThreads {
+        /// How many threads the process has.
+        threads: usize,
+    },
+    /// An argument that is not allowed (Python's `ValueError`).
+    Value(&'static str),
+    /// The temporary directory cannot hold the sockets that start children.
+    TempDir {
+        /// The directory (`$TMPDIR`, else `/tmp`).
+        dir: std::path::PathBuf,
+        /// Why it cannot be used.
+        why: String,
+    },
 }
 
 impl Error {
@@ -64,6 +78,19 @@ impl fmt::Display for Error {
                 "child process {pid} ended before it received its target: {detail}"
             ),
             Error::State(what) => write!(f, "{what}"),
+            Error::ForkWithThreads { threads } => write!(
+                f,
+                "cannot fork: this process has {threads} threads, and the child would be a copy \
+                 of only one of them (locks the others hold would stay held for ever); start \
+                 this process with spawn or forkserver instead"
+            ),
+            Error::Value(what) => write!(f, "{what}"),
+            Error::TempDir { dir, why } => write!(
+                f,
+                "the temporary directory {} cannot be used ({why}): set TMPDIR to a writable \
+                 directory with a short path",
+                dir.display()
+            ),
         }
     }
 }
@@ -99,11 +126,15 @@ impl<T> Context<T> for nix::Result<T> {
 
 impl<T> Context<T> for std::result::Result<T, ipc_channel::IpcError> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| match e {
-            ipc_channel::IpcError::Disconnected => {
-                Error::channel(what(), "the process on the other side is gone")
-            }
-            other => Error::channel(what(), other),
-        })
+        self.map_err(|e| Error::channel(what(), ipc(&e)))
+    }
+}
+
+/// An ipc-channel error as a sentence (its `Display` can show Debug output).
+pub(crate) fn ipc(e: &ipc_channel::IpcError) -> String {
+    match e {
+        ipc_channel::IpcError::Disconnected => "the process on the other side is gone".into(),
+        ipc_channel::IpcError::Io(e) => e.to_string(),
+        ipc_channel::IpcError::SerializationError(e) => format!("a garbled message ({e})"),
     }
 }

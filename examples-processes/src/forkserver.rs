@@ -12,6 +12,10 @@
 //! - a child's *sentinel* closing — a channel whose only sender the child holds until it exits:
 //!   reap the child, tell the parent its exit code.
 //!
+//! Each child is forked with what the parent sent along: its working directory (Python sends
+//! it in its preparation data); its arguments are the parent's, given to the server when it
+//! started. Each dies with the server, which dies with the parent.
+//!
 //! When the parent says `Stop` — or, should the parent be gone, when the request channel
 //! closes — the server waits for its remaining children and exits. The parent says it rather
 //! than closing the channel, because a child forked from the parent holds a copy of the
@@ -24,8 +28,9 @@ use ipc_channel::ipc::{self, IpcReceiverSet, IpcSelectionResult, IpcSender};
 use nix::unistd::{ForkResult, Pid, fork};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, ChildEvent, Hello, ToForkServer};
-use crate::process::{state, wait_for_exit};
+use crate::launch;
+use crate::protocol::{ChildEvent, Hello, ToForkServer};
+use crate::state::{state, wait_for_exit};
 
 /// Runs the fork server for the parent whose one-shot server is `parent`; never returns.
 pub(crate) fn serve(parent: String) -> ! {
@@ -61,11 +66,11 @@ fn run(parent: String) -> Result<()> {
         let events = set
             .select()
             .context(|| "fork server: waiting for events".to_string())?;
-        for event in events {
+        let mut events = events.into_iter();
+        while let Some(event) = events.next() {
             match event {
                 IpcSelectionResult::MessageReceived(id, message) if id == requests_id => {
-                    let request = match message
-                        .to::<ToForkServer>()
+                    let request = match crate::protocol::decode::<ToForkServer>(message)
                         .map_err(|e| Error::channel("fork server: reading a request", e))?
                     {
                         ToForkServer::Fork(request) => request,
@@ -81,16 +86,26 @@ fn run(parent: String) -> Result<()> {
                     }
                     let (sentinel, watch) = ipc::channel::<()>()
                         .context(|| "fork server: a sentinel channel".to_string())?;
-                    // SAFETY: the fork server is single-threaded (it runs only this loop), so the
-                    // child's copy of memory holds no lock of another thread. The child goes
-                    // straight to reading its job and leaves through `_exit`.
+                    let threads = launch::threads();
+                    if threads > 1 {
+                        return Err(Error::ForkWithThreads { threads });
+                    }
+                    let server = std::process::id();
+                    // SAFETY: the fork server has one thread (it runs only this loop; counted
+                    // just above), so the child's copy of memory holds no lock of a thread that
+                    // does not exist there. The child goes straight to reading its job and
+                    // leaves through `_exit`.
                     match unsafe { fork() }.context(|| "fork server: fork() failed".to_string())? {
                         ForkResult::Child => {
+                            // The server dies with its parent; its children die with it.
+                            launch::die_with_parent(server);
                             drop(watch);
                             // Our copies of the server's channels — its requests, the other
-                            // children's sentinels and event senders, our own event sender —
-                            // would keep them open after the server dies: the parent's next
-                            // request and its wait for our exit would then hang until we end.
+                            // children's sentinels and event senders, the other requests of
+                            // this batch, our own event sender — would keep them open after the
+                            // server dies: the parent's next request and its wait for our exit
+                            // would then hang until we end.
+                            drop(events);
                             drop(set);
                             drop(children);
                             drop(request.events);

@@ -1,11 +1,12 @@
 //! How a child process comes to life with each start method, and how it hands its exit back.
 //!
-//! **fork** — `start` forks; the child runs the target directly and `_exit`s.
+//! **fork** — `start` checks that this process has one thread (see [`StartMethod::Fork`]),
+//! forks; the child runs the target directly and `_exit`s.
 //!
 //! **spawn** — the parent runs its own executable again with `ROLE` = `spawn` and `SERVER` =
 //! the name of an [`IpcOneShotServer`]. In that child, [`init`](crate::init) calls
-//! `become_role_if_asked`, which connects back and sends a `Hello` carrying a channel; over
-//! it the parent sends a `Header` (which target, under what name) and then the arguments,
+//! `connect_back`, which connects and sends a `Hello` carrying a channel; over it the parent
+//! sends a `Header` (which target, under what name, in which directory) and then the arguments,
 //! typed as the target wants them. The child runs the target and exits. For a `Process`, this
 //! hand-over runs on a thread of its own and `start()` returns at once, as Python's does (its
 //! spawn start writes the pickled process into a pipe and returns); a hand-over that fails —
@@ -15,87 +16,37 @@
 //! **forkserver** — the first such start runs the executable with `ROLE` = `forkserver` (see
 //! [`crate::forkserver`]); each start sends it a `ForkRequest` carrying the receiving end of a
 //! fresh channel, and at once the `Header` and the arguments into that channel; the server
-//! forks, and the child, which inherits the receiving end, reads its job from it. No connection
-//! back to the parent is needed: the server tells the parent the child's pid and, later, its
-//! exit.
+//! forks, and the child, which inherits the receiving end, reads its job from it.
+//!
+//! **No child outlives its parent**: every child asks the kernel for SIGKILL when its parent
+//! dies (`PR_SET_PDEATHSIG`), then checks that its parent is still the one that started it —
+//! one that died in between would not send it. The kernel sends that signal when the *thread*
+//! that started the child ends, so children are started only from a thread that lasts as long
+//! as the process: the main thread, or else one launcher thread kept for that.
 //!
 //! ipc-channel's `accept()` blocks forever when the child dies before connecting
 //! (servo/ipc-channel#201), so `accept_watched` accepts on a helper thread while the parent
 //! watches the child, and turns its death into [`Error::ChildLost`].
 
 use std::io::{self, Write};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender, OpaqueIpcSender};
+use nix::sys::signal::Signal;
 use nix::unistd::{ForkResult, Pid, fork};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Context, Error, Result};
-use crate::process::{self, ChildRecord, ForkServer, Identity, StartMethod, state};
+use crate::protocol::{ChildEvent, ForkRequest, Header, Hello, ROLE, Role, SERVER, ToForkServer};
+use crate::state::{self, ChildRecord, ForkServer, Identity, StartMethod, state};
 use crate::target::{self, Job, Target, Wire};
-
-/// The environment variable that tells a fresh run of the executable what it is for.
-pub(crate) const ROLE: &str = "EXAMPLES_MP_ROLE";
-/// The environment variable with the name of the parent's one-shot server.
-pub(crate) const SERVER: &str = "EXAMPLES_MP_SERVER";
 
 /// How long a parent waits for a new child to connect back before giving up on it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A child's first message to its parent.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum Hello {
-    /// A spawned or fork-served child, ready for its header.
-    Child { header: IpcSender<Header> },
-    /// A fork server, ready for requests.
-    ForkServer { requests: IpcSender<ToForkServer> },
-    /// Sent by the parent itself to end an `accept()` whose child died.
-    Abandoned,
-}
-
-/// What a new child is to do.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Header {
-    pub(crate) name: String,
-    pub(crate) class: String,
-    pub(crate) role: Role,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum Role {
-    /// Run this registered target with the arguments that follow.
-    Process { target: String },
-    /// Be a worker of a process pool: receive jobs on the channel that follows.
-    PoolWorker,
-}
-
-/// What the fork server receives from its parent.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum ToForkServer {
-    /// Fork a child.
-    Fork(ForkRequest),
-    /// Finish, once the children forked so far have ended. An explicit message, not the request
-    /// channel closing: a child forked from the parent holds a copy of that channel.
-    Stop,
-}
-
-/// A request to the fork server: fork a child that reads its job from `job`.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct ForkRequest {
-    pub(crate) job: IpcReceiver<Header>,
-    pub(crate) events: IpcSender<ChildEvent>,
-}
-
-/// What the fork server tells a parent about the child it forked for it.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum ChildEvent {
-    Started(i32),
-    Exited(i32),
-}
 
 /// Starts `target(args)` in a new process with `method`, or else the current start method.
 pub(crate) fn start<Args: Wire, R: Wire>(
@@ -125,49 +76,69 @@ pub(crate) fn start<Args: Wire, R: Wire>(
     Ok(child)
 }
 
+/// The threads of this process, as the kernel counts them.
+pub(crate) fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(1, Iterator::count)
+}
+
+/// This process's threads, after giving threads that were just joined a moment to be gone
+/// from `/proc` (a joined thread may be listed a little longer).
+fn threads_settled() -> usize {
+    for _ in 0..50 {
+        let n = threads();
+        if n <= 1 {
+            return n;
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+    threads()
+}
+
 /// The fork start method.
 fn fork_child<Args: Wire, R: Wire>(
     target: Target<Args, R>,
     args: Args,
     identity: Identity,
 ) -> Result<Arc<ChildRecord>> {
-    // A hand-over thread of ours would be copied half-way (and counted by the warning below):
-    // let the pending ones finish first. They take as long as their children take to connect
-    // back — a few milliseconds — or to be found dead.
+    // A hand-over thread of ours is a thread too: let the pending ones finish first. They take
+    // as long as their children take to connect back — a few milliseconds — or to be found dead.
     let children: Vec<Arc<ChildRecord>> = state().children.clone();
     for child in children {
         child.finish_handover();
     }
-    warn_if_threaded();
+    let threads = threads_settled();
+    if threads > 1 {
+        return Err(Error::ForkWithThreads { threads });
+    }
+    let parent = std::process::id();
     // Python flushes stdout and stderr before forking, so that the child does not print the
-    // parent's pending output a second time.
-    let _ = io::stdout().flush();
-    let _ = io::stderr().flush();
-    // Hold the locks a child may need while forking: then no other thread holds them in the
-    // child's copy of memory, where that thread does not exist to release them.
+    // parent's pending output a second time. Locked first, then flushed: no other thread — there
+    // is none — could add a line in between.
+    let mut stdout = io::stdout().lock();
+    let mut stderr = io::stderr().lock();
+    let _ = stdout.flush();
+    let _ = stderr.flush();
     let mut state = state();
-    let stdout = io::stdout().lock();
-    let stderr = io::stderr().lock();
-    // SAFETY: the child of a multithreaded process gets only the calling thread, and a copy of
-    // memory as it is: a lock another thread held at that moment stays held in the child, with
-    // no thread to release it. The child is sound as long as it never needs such a lock. This
-    // layer makes sure of it for the locks it knows of: its own state and std's stdout and
-    // stderr are held by this thread across the fork (above), and the C library keeps its
-    // allocator usable in the child (glibc takes its arena locks across fork). Any other lock
-    // the target may need — one of the program's own, held by another of its threads — is the
-    // caller's responsibility, as it is in Python; the warning printed above only says that
-    // other threads exist, it does not make the fork sound. The child runs the target and
-    // leaves through `_exit`.
+    // SAFETY: this process has exactly one thread — counted just above, and this thread, being
+    // the only one, has started none since — so the child's copy of memory holds no lock or
+    // half-done allocation of a thread that does not exist there: it may run any code, as the
+    // parent may. The child runs the target and leaves through `_exit`.
     let forked = unsafe { fork() }.context(|| "fork() failed".to_string())?;
-    drop(stderr);
-    drop(stdout);
     match forked {
-        ForkResult::Parent { child } => Ok(Arc::new(ChildRecord::direct(child))),
+        ForkResult::Parent { child } => {
+            drop(state);
+            drop(stderr);
+            drop(stdout);
+            Ok(state::recorded(ChildRecord::direct(child)))
+        }
         ForkResult::Child => {
+            die_with_parent(parent);
             state.become_child(identity);
             // Our copies of the parent's sentinels must not keep them open: they are its.
             state.sentinels.clear();
             drop(state);
+            drop(stderr);
+            drop(stdout);
             let code = run_catching(|| {
                 target.call(args);
                 Ok(())
@@ -177,17 +148,11 @@ fn fork_child<Args: Wire, R: Wire>(
     }
 }
 
-/// Prints a warning when forking a process that has more threads than the calling one, as
-/// Python 3.12 does: the fork is allowed (the notes' §9.1 shows what it does to a held lock),
-/// and whether the child can run is then up to what the target needs.
-fn warn_if_threaded() {
-    let threads = std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count());
-    if threads > 1 {
-        eprintln!(
-            "warning: process {} has {threads} threads; fork() copies only the calling one, and \
-             locks held by the others stay locked in the child (Python 3.12 warns about this too)",
-            std::process::id()
-        );
+/// In a new child: be killed when the parent dies; if it has died already, end now.
+pub(crate) fn die_with_parent(parent: u32) {
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+    if std::os::unix::process::parent_id() != parent {
+        immediate_exit(1);
     }
 }
 
@@ -206,11 +171,10 @@ pub(crate) fn spawn_child<Args: Wire>(
     role: Role,
     args: Option<Args>,
 ) -> Result<Spawned> {
-    let (server, name) = IpcOneShotServer::<Hello>::new()
-        .context(|| "creating the channel a spawned child connects to".to_string())?;
-    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let (server, name, tracked) = one_shot_server("a spawned child")?;
+    let record = state::recorded(ChildRecord::direct(run_executable("spawn", &name)?));
     let (sentinel, hello) =
-        accept_watched(server, &name, &record).inspect_err(|_| abandon(&record))?;
+        accept_watched(server, &name, tracked, &record).inspect_err(|_| abandon(&record))?;
     let channel =
         hand_over(hello, identity, role, args, record.pid).inspect_err(|_| abandon(&record))?;
     Ok(Spawned {
@@ -228,14 +192,14 @@ fn spawn_process<Args: Wire>(
     role: Role,
     args: Args,
 ) -> Result<Arc<ChildRecord>> {
-    let (server, name) = IpcOneShotServer::<Hello>::new()
-        .context(|| "creating the channel a spawned child connects to".to_string())?;
-    let record = Arc::new(ChildRecord::direct(run_executable("spawn", &name)?));
+    let (server, name, tracked) = one_shot_server("a spawned child")?;
+    let record = state::recorded(ChildRecord::direct(run_executable("spawn", &name)?));
     let child = Arc::clone(&record);
     let handing = thread::Builder::new()
         .name("hand-over".into())
         .spawn(move || {
-            let handed = accept_watched(server, &name, &child).and_then(|(_sentinel, hello)| {
+            let accepted = accept_watched(server, &name, tracked, &child);
+            let handed = accepted.and_then(|(_sentinel, hello)| {
                 hand_over(hello, identity, role, Some(args), child.pid).map(drop)
             });
             if handed.is_err() {
@@ -259,18 +223,118 @@ fn spawn_process<Args: Wire>(
     }
 }
 
+/// A one-shot server for `whom` to connect to, in a temporary directory checked first:
+/// ipc-channel panics on one it cannot use. Its directory is registered with the resource
+/// tracker at once, so that a program killed before the child connects leaves nothing in
+/// /tmp; the registration goes with the server into [`accept_watched`].
+fn one_shot_server(
+    whom: &str,
+) -> Result<(IpcOneShotServer<Hello>, String, pace::cleanup::Registration)> {
+    check_temp_dir()?;
+    let (server, name) = IpcOneShotServer::<Hello>::new()
+        .context(|| format!("creating the channel {whom} connects to"))?;
+    let tracked = std::path::Path::new(&name)
+        .parent()
+        .map_or_else(pace::cleanup::Registration::none, |dir| {
+            pace::cleanup::register(pace::cleanup::Resource::Dir(dir.to_path_buf()))
+        });
+    Ok((server, name, tracked))
+}
+
+/// Is the temporary directory one ipc-channel can put its sockets in? Its socket path must be
+/// UTF-8 and fit in a socket address, and the directory must take a new directory.
+fn check_temp_dir() -> Result<()> {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    if CHECKED.get().is_some() {
+        return Ok(());
+    }
+    let dir = std::env::temp_dir();
+    let fail = |why: String| Error::TempDir {
+        dir: dir.clone(),
+        why,
+    };
+    let Some(text) = dir.to_str() else {
+        return Err(fail("its name is not UTF-8".into()));
+    };
+    // `<dir>/.tmpXXXXXX/socket` must fit in `sun_path` (108 bytes with its NUL).
+    if text.len() + "/.tmpXXXXXX/socket".len() >= 108 {
+        return Err(fail(format!("its path is {} bytes long", text.len())));
+    }
+    // A tracked directory: a kill during the probe leaves nothing either.
+    drop(pace::temp_dir().map_err(|e| fail(io::Error::from(e.kind()).to_string()))?);
+    let _ = CHECKED.set(());
+    Ok(())
+}
+
 /// Runs this program's executable again in `role`, told to connect to the one-shot server
 /// `server`; its pid. It is reaped through its pid (`waitpid`), like a forked child.
+///
+/// The child gets this program's arguments (as Python's spawn sends `sys.argv`), its effective
+/// time scale, and dies with it.
 fn run_executable(role: &str, server: &str) -> Result<Pid> {
     let exe =
         std::env::current_exe().context(|| "finding this program's executable".to_string())?;
-    let child = Command::new(&exe)
+    let parent = std::process::id();
+    let mut command = Command::new(&exe);
+    command
+        .args(std::env::args_os().skip(1))
         .env(ROLE, role)
         .env(SERVER, server)
-        .stdin(Stdio::null())
-        .spawn()
+        .env(pace::ENV, pace::scale().to_string())
+        .stdin(Stdio::null());
+    // SAFETY: the closure runs in the new child between fork and exec, where only
+    // async-signal-safe calls are allowed: `prctl` and `getppid` are plain system calls, and
+    // the error is built from a number without allocating.
+    unsafe {
+        command.pre_exec(move || {
+            // SAFETY: PR_SET_PDEATHSIG takes a signal number; no pointers.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // A parent that died before the call above sends no signal: check it is there.
+            if libc::getppid().unsigned_abs() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+    let child = spawn_from_a_lasting_thread(command)
         .context(|| format!("running {} as a {role} child", exe.display()))?;
     Ok(Pid::from_raw(child.id() as i32))
+}
+
+/// Spawns `command` from the main thread — the calling one, if it is — or from the launcher
+/// thread: the kernel sends a child its parent-death signal when the *thread* that started it
+/// ends, and these two last as long as the process.
+fn spawn_from_a_lasting_thread(mut command: Command) -> io::Result<Child> {
+    type Request = (Command, mpsc::Sender<io::Result<Child>>);
+    static LAUNCHER: Mutex<Option<mpsc::Sender<Request>>> = Mutex::new(None);
+    if nix::unistd::gettid() == nix::unistd::getpid() {
+        return command.spawn();
+    }
+    let (reply, answer) = mpsc::channel();
+    {
+        let mut launcher = LAUNCHER.lock().unwrap_or_else(PoisonError::into_inner);
+        if launcher.is_none() {
+            let (requests, incoming) = mpsc::channel::<Request>();
+            thread::Builder::new()
+                .name("launcher".into())
+                .spawn(move || {
+                    for (mut command, reply) in incoming {
+                        let _ = reply.send(command.spawn());
+                    }
+                })?;
+            *launcher = Some(requests);
+        }
+        if let Some(requests) = launcher.as_ref() {
+            requests
+                .send((command, reply))
+                .map_err(|_| io::Error::other("the launcher thread has stopped"))?;
+        }
+    }
+    answer
+        .recv()
+        .unwrap_or_else(|_| Err(io::Error::other("the launcher thread has stopped")))
 }
 
 /// The forkserver start method.
@@ -303,26 +367,28 @@ fn serve_child<Args: Wire, R: Wire>(
                 detail: describe_exit(code),
             });
         }
-        Err(e) => return Err(Error::channel(context(), e)),
+        Err(e) => return Err(Error::channel(context(), crate::error::ipc(&e))),
     };
-    Ok(Arc::new(ChildRecord::served(pid, events)))
+    Ok(state::recorded(ChildRecord::served(pid, events)))
 }
 
-/// The fork server's request channel, starting the server on first use.
+/// The fork server's request channel, starting the server on first use. Starting it takes the
+/// layer's state lock only to look and to record: another thread's `active_children()` or
+/// `join()` is not held up while the server starts.
 fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
-    let mut state = state();
-    if let Some(server) = &state.forkserver {
+    static STARTING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(server) = &state().forkserver {
         return Ok(server.requests.clone());
     }
-    let (server, name) = IpcOneShotServer::<Hello>::new()
-        .context(|| "creating the channel the fork server connects to".to_string())?;
+    let (server, name, tracked) = one_shot_server("the fork server")?;
     let record = ChildRecord::direct(run_executable("forkserver", &name).map_err(|e| match e {
         Error::Io { context, source } => {
             Error::io(format!("starting the fork server: {context}"), source)
         }
         other => other,
     })?);
-    let requests = match accept_watched(server, &name, &record) {
+    let requests = match accept_watched(server, &name, tracked, &record) {
         Ok((_sentinel, Hello::ForkServer { requests })) => Ok(requests),
         Ok(_) => Err(Error::channel(
             "starting the fork server",
@@ -336,7 +402,7 @@ fn fork_server_requests() -> Result<IpcSender<ToForkServer>> {
     }
     // Whatever went wrong, the server process must not be left running or unreaped.
     .inspect_err(|_| abandon(&record))?;
-    state.forkserver = Some(ForkServer {
+    state().forkserver = Some(ForkServer {
         pid: record.pid,
         requests: requests.clone(),
     });
@@ -381,6 +447,7 @@ fn send_job<Args: Wire>(
         name: identity.name,
         class: identity.class.to_string(),
         role,
+        cwd: std::env::current_dir().ok(),
     })?;
     if let Some(args) = args {
         // The same channel, now carrying the target's argument type.
@@ -392,12 +459,16 @@ fn send_job<Args: Wire>(
 /// Accepts the connection of child `record` on `server`, unless the child dies (or does not
 /// connect within [`CONNECT_TIMEOUT`]) first: then it is killed if still running, and the
 /// result is [`Error::ChildLost`]. The caller reaps it.
+///
+/// `tracked`, the registration of the server's directory, is withdrawn once the server is gone.
 pub(crate) fn accept_watched(
     server: IpcOneShotServer<Hello>,
     name: &str,
+    tracked: pace::cleanup::Registration,
     record: &ChildRecord,
 ) -> Result<(IpcReceiver<Hello>, Hello)> {
     let pid = record.pid;
+    let _tracked = tracked;
     let (done, accepted) = mpsc::channel();
     let acceptor = thread::Builder::new()
         .name("accept".into())
@@ -409,7 +480,12 @@ pub(crate) fn accept_watched(
     let outcome = loop {
         match accepted.recv_timeout(Duration::from_millis(2)) {
             Ok(Ok(accepted)) => break Ok(accepted),
-            Ok(Err(e)) => break Err(Error::channel(format!("accepting child {pid}"), e)),
+            Ok(Err(e)) => {
+                break Err(Error::channel(
+                    format!("accepting child {pid}"),
+                    crate::error::ipc(&e),
+                ));
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 break Err(Error::channel(
                     format!("accepting child {pid}"),
@@ -499,24 +575,6 @@ pub(crate) fn prime_ipc_channel() {
     }
 }
 
-/// Inside [`init`](crate::init): if this process was started by the layer, do its job and exit.
-pub(crate) fn become_role_if_asked() {
-    let Ok(role) = std::env::var(ROLE) else {
-        return;
-    };
-    let server = std::env::var(SERVER).unwrap_or_default();
-    match role.as_str() {
-        "spawn" => child_main(server),
-        "forkserver" => crate::forkserver::serve(server),
-        // A bare start of the executable, to measure what starting it costs (see `floor`).
-        "noop" => std::process::exit(0),
-        other => {
-            eprintln!("{ROLE}={other:?} is not a role this program knows");
-            std::process::exit(2);
-        }
-    }
-}
-
 /// How a child process leaves.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Exit {
@@ -527,55 +585,73 @@ pub(crate) enum Exit {
     Immediately,
 }
 
-/// A spawned child: connect back, learn the job, do it, exit.
-fn child_main(server: String) -> ! {
-    let code = run_catching(|| {
-        let context = || "connecting to the parent process".to_string();
-        let (header_tx, header_rx) = ipc::channel::<Header>().context(context)?;
-        let parent = IpcSender::<Hello>::connect(server).context(context)?;
-        parent
-            .send(Hello::Child { header: header_tx })
-            .context(context)?;
-        // Held until we exit: its closing tells the parent we are gone.
-        run_job(header_rx, Some(parent.to_opaque()))
-    });
-    finish(code, Exit::Normally)
+/// A spawned child: connect back to the parent whose one-shot server is `server`; the header
+/// that says what to do, the channel the rest comes on, and the sentinel to hold until exit.
+pub(crate) fn connect_back(
+    server: String,
+) -> Result<(Header, IpcReceiver<Header>, OpaqueIpcSender)> {
+    let context = || "connecting to the parent process".to_string();
+    let (header_tx, header_rx) = ipc::channel::<Header>().context(context)?;
+    let parent = IpcSender::<Hello>::connect(server).context(context)?;
+    parent
+        .send(Hello::Child { header: header_tx })
+        .context(context)?;
+    let header = header_rx
+        .recv()
+        .context(|| "receiving the target from the parent".to_string())?;
+    Ok((header, header_rx, parent.to_opaque()))
 }
 
 /// A child forked by the fork server: read the job the parent sent, do it, `_exit`.
 pub(crate) fn served_child_main(job: IpcReceiver<Header>) -> ! {
-    let code = run_catching(|| run_job(job, None));
+    let code = run_catching(|| {
+        let header = job
+            .recv()
+            .context(|| "receiving the target from the parent".to_string())?;
+        if let Some(cwd) = &header.cwd
+            && let Err(e) = std::env::set_current_dir(cwd)
+        {
+            eprintln!(
+                "process {}: cannot go to the parent's directory {}: {e}",
+                std::process::id(),
+                cwd.display()
+            );
+        }
+        become_child(&header, None);
+        run_process_target(header.role, job)
+    });
     finish(code, Exit::Immediately)
 }
 
-/// Receives the [`Header`] on `header_rx`, becomes the child it names, runs its job.
-fn run_job(header_rx: IpcReceiver<Header>, sentinel: Option<OpaqueIpcSender>) -> Result<()> {
-    let header = header_rx
-        .recv()
-        .context(|| "receiving the target from the parent".to_string())?;
-    {
-        let mut state = state();
-        state.become_child(Identity {
-            name: header.name,
-            class: class_name(&header.class),
-        });
-        state.sentinels.extend(sentinel);
-    }
-    match header.role {
-        Role::Process { target } => {
-            let entry = target::find(&target).ok_or_else(|| {
-                Error::channel(
-                    "finding the target",
-                    format!("`{target}` is not registered in this executable (use target!)"),
-                )
-            })?;
-            (entry.run)(Job::Process {
-                args: header_rx.to_opaque(),
-            })
-            .map_err(|e| Error::channel("running the target", e))
-        }
-        Role::PoolWorker => crate::pool::work(header_rx.to_opaque().to()),
-    }
+/// Becomes the child `header` names; keeps `sentinel` until exit. (A spawned child started in
+/// its parent's directory; a fork server's child goes there first: see `served_child_main`.)
+pub(crate) fn become_child(header: &Header, sentinel: Option<OpaqueIpcSender>) {
+    let mut state = state();
+    state.become_child(Identity {
+        name: header.name.clone(),
+        class: class_name(&header.class),
+    });
+    state.sentinels.extend(sentinel);
+}
+
+/// Runs a `Process` target whose arguments come next on `channel`.
+pub(crate) fn run_process_target(role: Role, channel: IpcReceiver<Header>) -> Result<()> {
+    let Role::Process { target } = role else {
+        return Err(Error::channel(
+            "receiving the target",
+            "the parent asked for a pool worker here",
+        ));
+    };
+    let entry = target::find(&target).ok_or_else(|| {
+        Error::channel(
+            "finding the target",
+            format!("`{target}` is not registered in this executable (use target!)"),
+        )
+    })?;
+    (entry.run)(Job::Process {
+        args: channel.to_opaque(),
+    })
+    .map_err(|e| Error::channel("running the target", e))
 }
 
 /// The class a child reports in `current_process()`; the names are few and fixed.
@@ -589,7 +665,7 @@ fn class_name(class: &str) -> &'static str {
 
 /// Runs a child's job: 0 when it returns, 1 when it fails or panics (the panic message is
 /// printed by the panic hook, as Python prints the traceback).
-fn run_catching(job: impl FnOnce() -> Result<()>) -> i32 {
+pub(crate) fn run_catching(job: impl FnOnce() -> Result<()>) -> i32 {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
@@ -602,7 +678,7 @@ fn run_catching(job: impl FnOnce() -> Result<()>) -> i32 {
 
 /// The end of every child: join its own children, flush what it printed, exit with `code`.
 pub(crate) fn finish(code: i32, exit: Exit) -> ! {
-    process::join_children();
+    state::join_children();
     let _ = io::stdout().flush();
     let _ = io::stderr().flush();
     match exit {

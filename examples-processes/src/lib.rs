@@ -8,9 +8,10 @@
 //!   `start`, `join`, `kill`, `pid`, `is_alive`, `exitcode`; [`current_process`] in the child
 //!   reports the name the parent gave it.
 //! - [`set_start_method`] with the three [`StartMethod`]s: **fork** (`nix::unistd::fork`: the
-//!   child is a copy of the parent), **spawn** (a fresh run of the same executable that receives
-//!   only its target's name and serialized arguments), **forkserver** (a single-threaded server
-//!   process forks each child on request). See [`launch`] and [`forkserver`].
+//!   child is a copy of the parent; refused in a process with more than one thread), **spawn**
+//!   (a fresh run of the same executable that receives only its target's name and serialized
+//!   arguments), **forkserver** (a single-threaded server process forks each child on request).
+//!   See [`launch`] and [`forkserver`].
 //! - [`ProcessPoolExecutor`] — `concurrent.futures.ProcessPoolExecutor`: spawned worker
 //!   processes; futures with `result()` and `add_done_callback`, the callbacks running in the
 //!   parent; a worker that dies breaks the pool with a clear error instead of a hang.
@@ -26,8 +27,8 @@
 //!     println!("{arg}");
 //! }
 //!
-//! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let _main = examples_processes::init(); // `if __name__ == '__main__':`
+//! fn main() -> Result<(), pace::Report> {
+//!     let _main = examples_processes::init(); // if __name__ == '__main__':
 //!     let mut p = Process::new(target!(task), ("xxx".to_string(),));
 //!     p.start()?;
 //!     p.join()?;
@@ -38,11 +39,28 @@
 //! A spawned child is the same executable started again; inside [`init`] it runs its target and
 //! exits, so `init` must come before anything else in `main`. The guard it returns joins, at the
 //! end of `main`, every child not joined yet — as multiprocessing does at exit — so no child is
-//! left running or unreaped.
+//! left running or unreaped; no child outlives its parent either, whatever ends the parent.
 //!
 //! Targets are plain functions named with [`target!`], which registers them so that a spawned
 //! process can find them by name; their arguments (a tuple) and results travel serialized
 //! (serde), over ipc-channel.
+//!
+//! # Where things are
+//!
+//! The modules form layers; each uses only those above it in this list:
+//!
+//! | module | holds |
+//! |---|---|
+//! | `error` | [`Error`]: what failed, as a sentence |
+//! | `target` | [`target!`]'s registry: how a fresh process finds a function by name |
+//! | `protocol` | the messages between a parent, its children and the fork server |
+//! | `state` | [`StartMethod`], the per-process state, a record per child: wait, poll, kill |
+//! | [`launch`] | the start methods: fork, spawn, the fork server; how a child begins and ends |
+//! | [`forkserver`] | the fork server's loop |
+//! | `pool` | [`ProcessPoolExecutor`]: workers, dispatcher, futures, callbacks |
+//! | `lock` | [`Lock`]: `flock` on a tracked file |
+//! | `process` | [`Process`], [`current_process`], [`init`]: the top, where a child starts its job |
+//! | [`floor`] | the bare OS cost of a process, for §2's comparison |
 #![deny(clippy::unwrap_used)]
 
 mod error;
@@ -52,15 +70,19 @@ pub mod launch;
 mod lock;
 mod pool;
 mod process;
+mod protocol;
+mod state;
 mod target;
 
 pub use error::{Error, Result};
 pub use lock::{Lock, LockGuard};
 pub use pool::{Future, PoolError, ProcessPoolExecutor};
 pub use process::{
-    CurrentProcess, MainGuard, Process, StartMethod, active_children, cpu_count, current_process,
-    get_start_method, init, set_start_method,
+    CurrentProcess, MainGuard, Process, START_METHOD_ENV, active_children, cpu_count,
+    current_process, get_start_method, init, set_start_method,
 };
+pub use protocol::decode;
+pub use state::StartMethod;
 pub use target::{Callable, Target, Wire};
 
 /// Names a function as a process target or pool task, and registers it so that a spawned

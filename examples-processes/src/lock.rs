@@ -8,7 +8,12 @@
 //!
 //! A [`Lock`] travels to spawned children as the path of its file (it is serializable); a forked
 //! child has it already. A clone is one more handle to the same lock, for handing one lock to
-//! several processes. The process that created it removes the file when it drops the original.
+//! several processes. The process that created it removes the file when it drops the original
+//! — and, should it be killed first, its resource tracker does ([`pace::cleanup`]).
+//!
+//! So the file exists as long as the original: a child that opens the lock after the creator
+//! has dropped it (the end of `main`, before the children were joined) finds no file, and its
+//! `acquire` fails — which is why §9.4's parent joins its children.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -18,12 +23,45 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Context, Result};
 
 /// A lock shared by processes (`multiprocessing.Lock()`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct Lock {
     path: PathBuf,
     /// Only the creator removes the file; a copy in another process does not.
     #[serde(skip)]
     owner: Option<u32>,
+    /// The tracker's registration of the file, withdrawn after the creator removes it.
+    #[serde(skip)]
+    _tracked: pace::cleanup::Registration,
+}
+
+/// The prefix of every lock file's name.
+const PREFIX: &str = "examples-lock-";
+
+/// A lock from another process: its path is checked — an absolute path to a file named as this
+/// module names lock files — so that a crafted message cannot make `acquire` open any file.
+impl<'de> Deserialize<'de> for Lock {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            path: PathBuf,
+        }
+        let Wire { path } = Wire::deserialize(deserializer)?;
+        let named = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with(PREFIX));
+        if !path.is_absolute() || !named {
+            return Err(serde::de::Error::custom(format!(
+                "{} is not a lock file of this library",
+                path.display()
+            )));
+        }
+        Ok(Lock {
+            path,
+            owner: None,
+            _tracked: pace::cleanup::Registration::none(),
+        })
+    }
 }
 
 /// Holds the lock until dropped (the end of a `with lock:` block).
@@ -35,16 +73,12 @@ pub struct LockGuard {
 impl Lock {
     /// A new lock: a fresh file in the temporary directory.
     pub fn new() -> Result<Self> {
-        let file = tempfile::Builder::new()
-            .prefix("examples-lock-")
-            .tempfile()
-            .context(|| "creating a lock file".to_string())?;
-        let (_, path) = file
-            .keep()
-            .map_err(|e| crate::Error::io("keeping the lock file", e.error))?;
+        let (path, tracked) = pace::cleanup::temp_file(PREFIX)
+            .map_err(|e| crate::Error::io("creating a lock file", e))?;
         Ok(Lock {
             path,
             owner: Some(std::process::id()),
+            _tracked: tracked,
         })
     }
 
@@ -73,6 +107,7 @@ impl Clone for Lock {
         Lock {
             path: self.path.clone(),
             owner: None,
+            _tracked: pace::cleanup::Registration::none(),
         }
     }
 }

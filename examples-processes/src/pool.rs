@@ -32,8 +32,9 @@ use ipc_channel::ipc::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Context, Error, Result};
-use crate::launch::{self, Role, Spawned, describe_exit};
-use crate::process::{ChildRecord, Identity, state};
+use crate::launch::{self, Spawned, describe_exit};
+use crate::protocol::Role;
+use crate::state::{ChildRecord, Identity, state};
 use crate::target::{self, Job, Reply, Target, Wire};
 
 /// Why a future has no value.
@@ -269,8 +270,7 @@ impl<Args: Wire, R: Wire> Queued for Task<Args, R> {
             result: reply_rx.to_opaque(),
             complete: Box::new(move |message| {
                 let result = message.and_then(|message| {
-                    message
-                        .to::<Reply<R>>()
+                    crate::protocol::decode::<Reply<R>>(message)
                         .map_err(|e| PoolError::Channel(format!("reading a task's result: {e}")))?
                         .map_err(PoolError::Panicked)
                 });
@@ -334,16 +334,20 @@ impl Drop for Workers {
 }
 
 impl ProcessPoolExecutor {
-    /// Starts `max_workers` worker processes (spawned) and the threads that feed them.
+    /// Starts `max_workers` worker processes (spawned) and the threads that feed them. Zero
+    /// workers is an error, as Python's `ValueError`.
     pub fn new(max_workers: usize) -> Result<Self> {
         if !state().initialized {
             return Err(Error::NotInitialized);
+        }
+        if max_workers == 0 {
+            return Err(Error::Value("max_workers must be greater than 0"));
         }
         let mut set = IpcReceiverSet::new().context(|| "creating a receiver set".to_string())?;
         // From here on, every `?` drops `workers`, which stops and reaps those started so far.
         let mut workers = Workers(Vec::new());
         let mut sentinels = HashMap::new();
-        for n in 1..=max_workers.max(1) {
+        for n in 1..=max_workers {
             let identity = Identity {
                 name: format!("SpawnProcess-{n}"),
                 class: "SpawnProcess",
@@ -577,7 +581,13 @@ impl Dispatcher {
     fn died(&mut self, worker: usize) -> String {
         let record = Arc::clone(&self.workers.0[worker].record);
         // Its channels closed because it is exiting: reaping it takes no longer than that.
-        let how = record.wait().map_or_else(|e| e.to_string(), describe_exit);
+        let exit = record.wait();
+        if matches!(exit, Ok(code) if code == -libc::SIGPIPE) && pace::output::stdout_is_closed() {
+            // It printed into the pipe we share, whose reader is gone (`| head`): the program
+            // ends as one that meets the closed pipe itself, not with a broken pool.
+            pace::output::end_as_by_sigpipe();
+        }
+        let how = exit.map_or_else(|e| e.to_string(), describe_exit);
         self.workers.0[worker].jobs = None;
         format!(
             "a process in the process pool was terminated abruptly while the future was running \

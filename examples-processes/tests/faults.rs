@@ -240,21 +240,21 @@ fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
 }
 
 #[test]
-fn a_pool_shuts_down_without_waiting_for_a_child_forked_from_its_process() {
+fn fork_is_refused_while_a_pool_gives_the_process_threads_and_spawn_still_works() {
     let out = Spec::new(harness::fixture("forked-sibling"))
         .arg("pool")
         .timeout(Duration::from_secs(60))
         .run_ok();
-    assert_eq!(
-        out.lines(),
-        [
-            "task result 42",
-            "pool shut down; the forked child still waits: true",
-            "forked child exit code Some(0)",
-        ],
+    let lines = out.lines();
+    assert_eq!(lines.len(), 3, "{}", out.report());
+    assert_eq!(lines[0], "task result 42");
+    assert!(
+        lines[1].starts_with("fork refused: cannot fork: this process has ")
+            && lines[1].contains("spawn or forkserver"),
         "{}",
         out.report()
     );
+    assert_eq!(lines[2], "spawned child exit code Some(0)");
 }
 
 #[test]

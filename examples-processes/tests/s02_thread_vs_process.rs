@@ -31,10 +31,43 @@ fn prints_a_row_for_threads_and_for_each_start_method_with_its_floor() {
         assert!(line.contains(floor) && line.ends_with('×'), "{line}");
     }
     assert!(out.stdout.contains("各 5 次"), "{}", out.report());
+    // The verdict follows what was measured (see `floor::verdict`'s unit test for both cases).
+    let median = |label: &str| -> f64 {
+        let line = row(label);
+        let after = line[label.len()..].trim_start();
+        after
+            .split_whitespace()
+            .next()
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("no time in {line:?}"))
+    };
+    let thread = median("线程 thread");
+    let all_slower = ["进程 fork ", "进程 spawn", "进程 forkserver"]
+        .iter()
+        .all(|label| median(label) > thread);
+    let last = out.lines().last().copied().unwrap_or_default();
     assert_eq!(
-        out.lines().last(),
-        Some(&"多进程的开销要比多线程的开销大"),
+        last == examples_processes::floor::NOTES_VERDICT,
+        all_slower,
         "{}",
         out.report()
     );
+}
+
+#[test]
+fn help_and_a_bad_count_are_one_clear_answer() {
+    let help = example(env!("CARGO_BIN_EXE_s02-thread-vs-process"))
+        .arg("--help")
+        .run_ok();
+    assert!(help.stdout.starts_with("用法："), "{}", help.report());
+    let bad = example(env!("CARGO_BIN_EXE_s02-thread-vs-process"))
+        .arg("abc")
+        .run();
+    assert_eq!(bad.status, harness::Status::Exited(2), "{}", bad.report());
+    assert!(
+        bad.stderr.starts_with("abc: 不是正整数"),
+        "{}",
+        bad.report()
+    );
+    assert_eq!(bad.stdout, "", "{}", bad.report());
 }

@@ -5,52 +5,15 @@
 //! (`--port abc: 不是 1–65535 之间的端口号`).
 
 use std::ffi::OsString;
-use std::fmt;
 use std::io;
 use std::time::Duration;
 
+use pace::Report;
+
 use crate::protocol::DEFAULT_PORT;
 
-/// An error as the reader sees it: one line that says what failed and why.
-///
-/// `main` returns `Result<(), Failure>`; on an error std prints `Error: ` and this line to stderr
-/// and exits with code 1 — no backtrace, no `Os { code: 98, … }`.
-pub struct Failure(String);
-
-impl fmt::Debug for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure(message)
-    }
-}
-
-impl From<&str> for Failure {
-    fn from(message: &str) -> Self {
-        Failure(message.to_string())
-    }
-}
-
-/// An IO error says what failed when it was made (see [`listen_failed`] and the client); this
-/// keeps its message.
-impl From<io::Error> for Failure {
-    fn from(error: io::Error) -> Self {
-        Failure(error.to_string())
-    }
-}
-
 /// The error for a listener that could not be set up on 127.0.0.1:`port`.
-pub fn listen_failed(port: u16, error: io::Error) -> Failure {
+pub fn listen_failed(port: u16, error: io::Error) -> Report {
     if error.kind() == io::ErrorKind::AddrInUse {
         format!("端口 {port} 已被占用，无法在 127.0.0.1:{port} 上监听（{error}）").into()
     } else {
@@ -146,16 +109,16 @@ pub enum Parsed<T> {
 }
 
 /// The server's options from the process's arguments; `--help` prints the usage and exits.
-pub fn server_options(flavor: Flavor) -> Result<ServerOptions, Failure> {
+pub fn server_options(flavor: Flavor) -> Result<ServerOptions, Report> {
     or_help(parse_server(flavor, std::env::args_os().skip(1)))
 }
 
 /// The client's options from the process's arguments; `--help` prints the usage and exits.
-pub fn client_options() -> Result<ClientOptions, Failure> {
+pub fn client_options() -> Result<ClientOptions, Report> {
     or_help(parse_client(std::env::args_os().skip(1)))
 }
 
-fn or_help<T>(parsed: Result<Parsed<T>, Failure>) -> Result<T, Failure> {
+fn or_help<T>(parsed: Result<Parsed<T>, Report>) -> Result<T, Report> {
     match parsed? {
         Parsed::Run(options) => Ok(options),
         Parsed::Help(text) => {
@@ -169,7 +132,7 @@ fn or_help<T>(parsed: Result<Parsed<T>, Failure>) -> Result<T, Failure> {
 pub fn parse_server(
     flavor: Flavor,
     args: impl IntoIterator<Item = impl Into<OsString>>,
-) -> Result<Parsed<ServerOptions>, Failure> {
+) -> Result<Parsed<ServerOptions>, Report> {
     use lexopt::prelude::*;
     let defaults = flavor.defaults();
     let mut options = ServerOptions {
@@ -205,7 +168,7 @@ pub fn parse_server(
 /// Parses the client's arguments (without the program's name).
 pub fn parse_client(
     args: impl IntoIterator<Item = impl Into<OsString>>,
-) -> Result<Parsed<ClientOptions>, Failure> {
+) -> Result<Parsed<ClientOptions>, Report> {
     use lexopt::prelude::*;
     let mut options = ClientOptions {
         port: DEFAULT_PORT,
@@ -233,7 +196,7 @@ fn value<T>(
     parser: &mut lexopt::Parser,
     option: &str,
     check: impl FnOnce(&str) -> Result<T, &'static str>,
-) -> Result<T, Failure> {
+) -> Result<T, Report> {
     let raw = parser.value().map_err(bad_command_line)?;
     let text = raw.to_string_lossy();
     check(&text).map_err(|why| format!("{option} {text}: {why}").into())
@@ -255,7 +218,7 @@ fn seconds(text: &str) -> Result<Duration, &'static str> {
 }
 
 /// lexopt's errors, as one line in the programs' language.
-fn bad_command_line(error: lexopt::Error) -> Failure {
+fn bad_command_line(error: lexopt::Error) -> Report {
     use lexopt::Error::*;
     let what = match error {
         MissingValue {
@@ -319,11 +282,11 @@ fn client_help() -> String {
 mod tests {
     use super::*;
 
-    fn server(text: &str) -> Result<Parsed<ServerOptions>, Failure> {
+    fn server(text: &str) -> Result<Parsed<ServerOptions>, Report> {
         parse_server(Flavor::Threaded, text.split_whitespace())
     }
 
-    fn client(text: &str) -> Result<Parsed<ClientOptions>, Failure> {
+    fn client(text: &str) -> Result<Parsed<ClientOptions>, Report> {
         parse_client(text.split_whitespace())
     }
 

@@ -8,8 +8,8 @@ use std::io::{self, BufRead, IsTerminal, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use crate::cli::Failure;
 use crate::protocol::{Decoder, RECV_SIZE, SHOWN_CHARS};
+use pace::Report;
 
 /// The server a client talks to: where it is, how long to wait for it, and what to say when it
 /// fails.
@@ -37,7 +37,7 @@ impl Server {
     }
 
     /// The error for a connection that could not be made.
-    pub fn unreachable(&self, error: io::Error) -> Failure {
+    pub fn unreachable(&self, error: io::Error) -> Report {
         let addr = self.addr;
         if is_timeout(&error) {
             self.silent()
@@ -48,7 +48,7 @@ impl Server {
 
     /// The error for a send or a receive that failed: the timeout passed, or the connection
     /// broke.
-    pub fn lost(&self, error: io::Error) -> Failure {
+    pub fn lost(&self, error: io::Error) -> Report {
         if is_timeout(&error) {
             self.silent()
         } else {
@@ -58,11 +58,11 @@ impl Server {
 
     /// The error for a server that closed the connection: a read returned 0 bytes (where
     /// Python's `recv` returns `b''`).
-    pub fn closed(&self) -> Failure {
+    pub fn closed(&self) -> Report {
         format!("服务端 {} 关闭了连接", self.addr).into()
     }
 
-    fn silent(&self) -> Failure {
+    fn silent(&self) -> Report {
         let seconds = self.timeout.as_secs_f64();
         format!("服务端 {} 在 {seconds} 秒内没有回答，放弃", self.addr).into()
     }
@@ -126,7 +126,7 @@ impl<R: BufRead> Input<R> {
     /// with a word and asks again (the server would take it in pieces); the end of the input
     /// (Ctrl-D, the end of a piped file) says so and gives `Q` (the snippet dies of `EOFError`).
     /// An error when the input fails, or when a line goes on past [`LONGEST_LINE_READ`] bytes.
-    pub fn line_to_send(&mut self, prompt: &str) -> Result<String, Failure> {
+    pub fn line_to_send(&mut self, prompt: &str) -> Result<String, Report> {
         loop {
             match self.read(prompt)? {
                 Line::Text(line) if line.is_empty() => continue,
@@ -143,7 +143,7 @@ impl<R: BufRead> Input<R> {
     }
 
     /// Prints `prompt` to stdout, then reads a line (echoing it, shortened if too long).
-    pub fn read(&mut self, prompt: &str) -> Result<Line, Failure> {
+    pub fn read(&mut self, prompt: &str) -> Result<Line, Report> {
         let mut stdout = io::stdout().lock();
         or_end(write!(stdout, "{prompt}").and_then(|()| stdout.flush()));
         let line = self.read_line().map_err(|e| format!("读取输入失败：{e}"))?;

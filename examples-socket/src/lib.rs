@@ -6,7 +6,7 @@
 //! - [`log`](mod@log): the servers' output — a bounded queue to one writer thread, so that
 //!   printing never makes a connection (or the stop) wait;
 //! - [`cli`]: the command lines (`--port`, the servers' limits, the client's `--timeout`,
-//!   `--help`), and [`Failure`](cli::Failure), the one-line error `main` returns;
+//!   `--help`), with their errors as one line (`pace::Report`, what `main` returns);
 //! - [`server`]: what both servers need beyond the snippet, behind `Server::start` and
 //!   `Server::admit`: the limits, the open connections, stopping on Ctrl-C or SIGTERM;
 //! - [`client`]: the client's server — its timeout and its errors — and its `input(">>>")`.

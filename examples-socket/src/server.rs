@@ -25,8 +25,9 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
 
-use crate::cli::{Failure, Limits};
+use crate::cli::Limits;
 use crate::log;
+use pace::Report;
 
 /// How long a stopping server waits for its log to be written out before it exits anyway (a
 /// log nobody reads must not hold up the stop).
@@ -55,7 +56,7 @@ impl Server {
     /// Starts what the threaded server needs beside its listener: the log, which says where
     /// the server listens, and the watch for Ctrl-C and SIGTERM, which wakes the `accept` the
     /// main thread waits in (see [`stopping`](Self::stopping)).
-    pub fn start(sock: &TcpListener, limits: Limits) -> Result<Server, Failure> {
+    pub fn start(sock: &TcpListener, limits: Limits) -> Result<Server, Report> {
         let addr = sock.local_addr()?;
         let stop = StopSignal::watch(addr)?;
         Server::started(addr, limits, Some(stop))
@@ -63,7 +64,7 @@ impl Server {
 
     /// [`start`](Self::start) for the async server, which awaits the signals itself
     /// ([`stop_signal_async`]).
-    pub fn start_async(sock: &tokio::net::TcpListener, limits: Limits) -> Result<Server, Failure> {
+    pub fn start_async(sock: &tokio::net::TcpListener, limits: Limits) -> Result<Server, Report> {
         Server::started(sock.local_addr()?, limits, None)
     }
 
@@ -71,7 +72,7 @@ impl Server {
         addr: SocketAddr,
         limits: Limits,
         stop: Option<StopSignal>,
-    ) -> Result<Server, Failure> {
+    ) -> Result<Server, Report> {
         log::start()?;
         crate::log!("{}", listening(addr, limits.max_connections));
         Ok(Server {

@@ -7,7 +7,8 @@
 //! [`result`](Future::result). As in Python:
 //!
 //! - `result()` blocks until the task has finished; a task that panicked gives an error (where
-//!   Python's `result()` re-raises the task's exception);
+//!   Python's `result()` re-raises the task's exception); for a task that returns a `Result`,
+//!   [`value`](Future::value) gives its value, or its error or panic as one error;
 //! - a callback given to [`add_done_callback`](Future::add_done_callback) runs **on the worker
 //!   thread** right after the task, or at once on the calling thread if the task has already
 //!   finished;
@@ -132,6 +133,32 @@ impl fmt::Display for TaskPanicked {
 }
 
 impl std::error::Error for TaskPanicked {}
+
+/// A task that returns a `Result` returned an error, or panicked: what Python's `result()` would
+/// raise. Its text says which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFailed(pub String);
+
+impl fmt::Display for TaskFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TaskFailed {}
+
+impl<V, E: fmt::Display> Future<Result<V, E>> {
+    /// For a task that returns a `Result`: its value, waiting for it if the task has not finished;
+    /// or — where Python's `result()` raises the task's exception — the task's error, or its
+    /// panic, as one error. (`result()` gives the two apart.)
+    pub fn value(&self) -> Result<&V, TaskFailed> {
+        match self.result() {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(TaskFailed(error.to_string())),
+            Err(panicked) => Err(TaskFailed(panicked.to_string())),
+        }
+    }
+}
 
 impl<T> Future<T> {
     /// The task's return value, waiting for it if the task has not finished; an error if it
@@ -303,6 +330,21 @@ mod tests {
                 .contains("boom")
         );
         assert_eq!(good.result(), Ok(&2));
+    }
+
+    #[test]
+    fn value_is_the_value_or_the_error_or_the_panic() {
+        let pool = ThreadPool::new(1, "t-worker");
+        let good = pool.submit(|| Ok::<u8, String>(3));
+        let failed = pool.submit(|| Err::<u8, String>("下载失败".into()));
+        let panicked = pool.submit(|| -> Result<u8, String> { panic!("boom") });
+        pool.shutdown();
+        assert_eq!(good.value(), Ok(&3));
+        assert_eq!(failed.value(), Err(TaskFailed("下载失败".into())));
+        assert_eq!(
+            panicked.value(),
+            Err(TaskFailed("the task panicked: boom".into()))
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! §3 GIL全局锁: the IO-bound download workload.
 
 use common::scaled_secs;
-use examples_threads::download::video;
+use examples_threads::download::{VideoServer, video};
 use harness::example;
 
 mod common;
@@ -70,15 +70,68 @@ fn without_out_it_leaves_nothing_behind() {
     );
 }
 
-#[test]
-fn a_bad_argument_is_an_error_with_the_usage() {
-    let out = example(env!("CARGO_BIN_EXE_s03-io-bound"))
-        .arg("--outt")
-        .run();
+/// Runs s03-io-bound with `args`; it must fail with exit code 1 and one line on stderr, no
+/// panic, nothing left behind. That line.
+fn fails_with_one_line(args: &[&str]) -> String {
+    let out = example(env!("CARGO_BIN_EXE_s03-io-bound")).args(args).run();
     assert_eq!(out.status, harness::Status::Exited(1), "{}", out.report());
+    assert!(out.leftovers.is_empty(), "{}", out.report());
+    assert!(!out.stderr.contains("panicked"), "{}", out.report());
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.report());
+    out.stderr.trim_end().to_string()
+}
+
+#[test]
+fn a_bad_argument_is_quoted_as_typed_with_the_usage() {
+    let error = fails_with_one_line(&["--outt"]);
+    assert_eq!(
+        error,
+        "Error: --outt：不认识的参数；用法：s03-io-bound [--out DIR] [--site URL]"
+    );
+    let error = fails_with_one_line(&["--site", "ftp://x"]);
     assert!(
-        out.stderr.contains("usage: s03-io-bound [--out DIR]"),
+        error.starts_with("Error: --site ftp://x：不是 http:// 开头的网址"),
+        "{error}"
+    );
+    let error = fails_with_one_line(&["--out"]);
+    assert!(
+        error.starts_with("Error: --out 后面要跟一个目录"),
+        "{error}"
+    );
+}
+
+#[test]
+fn help_says_how_to_run_it() {
+    let out = example(env!("CARGO_BIN_EXE_s03-io-bound"))
+        .arg("--help")
+        .run_ok();
+    assert!(
+        out.stdout
+            .contains("用法：s03-io-bound [--out DIR] [--site URL]"),
         "{}",
         out.report()
     );
+    for option in ["--out DIR", "--site URL", "--help"] {
+        assert!(out.stdout.contains(option), "{}", out.report());
+    }
+}
+
+#[test]
+fn a_site_that_is_gone_is_an_error_that_names_the_video() {
+    let gone = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let error = fails_with_one_line(&["--site", &format!("http://{gone}")]);
+    assert!(
+        error.starts_with("Error: 下载 video-1.mp4 失败：") && error.contains("refused"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_video_the_site_does_not_have_is_an_error_that_names_it() {
+    let site = VideoServer::start(std::time::Duration::ZERO).expect("the video site");
+    let elsewhere = format!("http://{}/elsewhere", site.addr());
+    let error = fails_with_one_line(&["--site", &elsewhere]);
+    assert_eq!(error, "Error: 下载 video-1.mp4 失败：http status: 404");
 }

@@ -1,9 +1,10 @@
-//! §8 单例模式: one object, however many times or threads ask for it.
+//! §8 单例模式: one object, however many times or threads ask for it — and, in the extensions,
+//! the race the second check is for, and OnceLock.
 
 use std::collections::BTreeSet;
 
 use common::addresses;
-use harness::example;
+use harness::{Outcome, example};
 
 mod common;
 
@@ -23,43 +24,45 @@ fn constructing_twice_returns_the_first_instance() {
     assert!(out.stdout.contains("name: alex"), "{}", out.report());
 }
 
+/// Ten lines `<__main__.Singleton object at 0x…>`, all the same object.
+fn assert_ten_prints_of_one_object(out: &Outcome) {
+    let printed: Vec<&str> = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("<__main__.Singleton object at 0x"))
+        .collect();
+    assert_eq!(printed.len(), 10, "{}", out.report());
+    let distinct: BTreeSet<String> = printed.iter().flat_map(|l| addresses(l)).collect();
+    assert_eq!(distinct.len(), 1, "{}", out.report());
+}
+
 #[test]
-fn ten_threads_get_one_instance_built_once_both_ways() {
+fn ten_threads_print_one_object_and_nothing_else() {
     let out = example(env!("CARGO_BIN_EXE_s08-singleton-threaded")).run_ok();
-    let parts: Vec<&str> = out.stdout.split("—— ").skip(1).collect();
-    assert_eq!(parts.len(), 2, "{}", out.report());
-    assert!(
-        parts[0].starts_with("1. 加锁 + 两次检查"),
-        "{}",
-        out.report()
-    );
-    assert!(
-        parts[1].starts_with("2. OnceLock::get_or_init"),
-        "{}",
-        out.report()
-    );
-    for part in parts {
-        let found = addresses(part);
-        assert_eq!(found.len(), 10, "{}", out.report());
-        let distinct: BTreeSet<&String> = found.iter().collect();
-        assert_eq!(distinct.len(), 1, "{}", out.report());
-        assert!(
-            part.contains("构造函数执行了 1 次；10 个线程拿到的是 1 个对象（name 为 'x'）"),
-            "{}",
-            out.report()
-        );
-        assert_eq!(
-            part.matches("<__main__.Singleton object at 0x").count(),
-            10,
-            "{}",
-            out.report()
-        );
-    }
-    // The builder waited until all ten had missed the unlocked check: the other nine all
-    // stopped at the second one.
+    assert_ten_prints_of_one_object(&out);
+    assert_eq!(out.lines().len(), 10, "{}", out.report());
+    assert!(out.stderr.is_empty(), "{}", out.report());
+}
+
+#[test]
+fn forced_race_nine_threads_stop_at_the_second_check() {
+    let out = example(env!("CARGO_BIN_EXE_s08-singleton-race")).run_ok();
+    assert_ten_prints_of_one_object(&out);
+    out.assert_in_order(&[
+        "构造函数执行了 1 次；10 个线程拿到的是 1 个对象（name 为 'x'）",
+        "其中 9 个线程在锁外看到实例还没有，排队拿到锁后第二次检查才发现已创建",
+    ]);
+    // The builder did not give up waiting for the race.
+    assert!(out.stderr.is_empty(), "{}", out.report());
+}
+
+#[test]
+fn once_lock_builds_it_once_for_ten_threads() {
+    let out = example(env!("CARGO_BIN_EXE_s08-singleton-oncelock")).run_ok();
+    assert_ten_prints_of_one_object(&out);
     assert!(
         out.stdout
-            .contains("其中 9 个线程在锁外看到实例还没有，排队拿到锁后第二次检查才发现已创建"),
+            .contains("构造函数执行了 1 次；10 个线程拿到的是 1 个对象（name 为 'x'）"),
         "{}",
         out.report()
     );

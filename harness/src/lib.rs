@@ -10,7 +10,10 @@
 //!   has exited is a defect; it is killed, reaped and reported in [`Outcome::leftovers`].
 //!
 //! For the last point the calling process becomes a *child subreaper* (Linux): orphans of the
-//! program are re-parented to it instead of to PID 1, so that it can reap them.
+//! program are re-parented to it instead of to PID 1, so that it can reap them. That includes
+//! a killed program's resource tracker ([`pace::cleanup`]), which runs in a process group of its
+//! own: once the program is gone, the run waits (at most 5 s) for such orphaned trackers to
+//! finish their cleanup, and reaps them.
 //!
 //! [`example`] is the shortcut the tests use: a [`Spec`] for an example binary at the small time
 //! scale of the tests.
@@ -363,6 +366,7 @@ impl Running {
         };
         let elapsed = self.started.elapsed();
         let mut leftovers = sweep(self.pgid);
+        reap_orphaned_trackers();
         if matches!(status, Status::TimedOut | Status::Cancelled) {
             // We killed them ourselves; they are reported through the status.
             leftovers.clear();
@@ -417,6 +421,49 @@ fn reap(pgid: Pid) {
             Err(_) => thread::sleep(POLL),
         }
     }
+}
+
+/// Waits (at most 5 s) for the resource trackers re-parented to us — their programs are gone —
+/// to finish, and reaps them. Only those: any other child of ours is someone else's to wait for.
+fn reap_orphaned_trackers() {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let trackers = orphaned_trackers();
+        if trackers.is_empty() || Instant::now() >= until {
+            return;
+        }
+        for pid in trackers {
+            // Still alive: looked at again. ECHILD: another run's thread reaped it first.
+            let _ = waitpid(pid, Some(WaitPidFlag::WNOHANG));
+        }
+        thread::sleep(POLL);
+    }
+}
+
+/// Our children (re-parented to us) whose command name is the tracker's — but not our own
+/// tracker (run-all has one), which lives as long as we do.
+fn orphaned_trackers() -> Vec<Pid> {
+    let me = std::process::id();
+    let own = pace::cleanup::own_tracker();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter_map(|stat| orphaned_tracker(&stat, me, own))
+        .collect()
+}
+
+/// The pid in `stat` (a `/proc/PID/stat` line) if it is a tracker, a child of `me`, and not
+/// `own`, the tracker of `me` itself.
+fn orphaned_tracker(stat: &str, me: u32, own: Option<u32>) -> Option<Pid> {
+    let (head, tail) = stat.rsplit_once(')')?;
+    let (pid, comm) = head.split_once(" (")?;
+    let pid: u32 = pid.trim().parse().ok()?;
+    let ppid: u32 = tail.split_whitespace().nth(1)?.parse().ok()?;
+    let orphan = ppid == me && comm == pace::cleanup::TRACKER_NAME && own != Some(pid);
+    orphan.then(|| Pid::from_raw(i32::try_from(pid).unwrap_or(i32::MAX)))
 }
 
 /// The processes of group `pgid`, as `pid command` (Linux: from /proc; elsewhere empty).
@@ -605,6 +652,25 @@ mod tests {
             .merge_output(true)
             .run_ok();
         assert_eq!(out.stdout, "got hello\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn only_trackers_orphaned_to_us_are_waited_for_not_our_own() {
+        let stat = |pid: u32, comm: &str, ppid: u32| format!("{pid} ({comm}) S {ppid} 1 1 0");
+        let tracker = pace::cleanup::TRACKER_NAME;
+        assert_eq!(
+            orphaned_tracker(&stat(50, tracker, 10), 10, None),
+            Some(Pid::from_raw(50))
+        );
+        // Run-all's own tracker is a child of ours too, and lives as long as we do: waiting for
+        // it made every example take five seconds more.
+        assert_eq!(orphaned_tracker(&stat(50, tracker, 10), 10, Some(50)), None);
+        assert_eq!(
+            orphaned_tracker(&stat(51, tracker, 10), 10, Some(50)),
+            Some(Pid::from_raw(51))
+        );
+        assert_eq!(orphaned_tracker(&stat(50, tracker, 11), 10, None), None);
+        assert_eq!(orphaned_tracker(&stat(50, "sleep", 10), 10, None), None);
     }
 
     #[test]

@@ -45,10 +45,50 @@ fn is_closed_output_message(message: &str) -> bool {
         && message.contains(&format!("(os error {})", libc::EPIPE))
 }
 
+/// Whether stdout is a pipe whose reader has gone: what a child that was killed by SIGPIPE
+/// suggests, since children write to their parent's stdout. (`poll` reports an error on the
+/// writing end of a pipe without a reader.)
+pub fn stdout_is_closed() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid `pollfd` on this frame, a count of 1, no waiting.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents & libc::POLLERR != 0
+}
+
+/// What runs before the process ends on a closed pipe: see [`before_ending`].
+static BEFORE_ENDING: std::sync::Mutex<Vec<fn()>> = std::sync::Mutex::new(Vec::new());
+
+/// Adds `hook` to what runs before the process ends on a closed pipe: a library that started
+/// processes stops and reaps them there, so that none is left behind, not even for a moment.
+pub fn before_ending(hook: fn()) {
+    BEFORE_ENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(hook);
+}
+
 /// Ends the process as SIGPIPE's default action would: killed by the signal, status 141 in the
-/// shell. Also for a caller that met a closed pipe on a write of its own (`io::ErrorKind::
-/// BrokenPipe` from `write_all` or `flush` on stdout).
+/// shell — after the hooks of [`before_ending`] and the removal of what the program registered
+/// with its resource tracker (quietly: a closed pipe is a normal end). Also for a caller that
+/// met a closed pipe on a write of its own (`io::ErrorKind::BrokenPipe` from `write_all` or
+/// `flush` on stdout).
 pub fn end_as_by_sigpipe() -> ! {
+    // Once: a hook that meets a closed pipe itself must not start this again.
+    static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !ENDING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        let hooks = BEFORE_ENDING
+            .try_lock()
+            .map(|h| h.clone())
+            .unwrap_or_default();
+        for hook in hooks {
+            hook();
+        }
+        crate::cleanup::end_quietly();
+    }
     // SAFETY: restoring a signal's default action installs no handler of ours, so nothing can
     // run in signal context; `signal` takes no pointers.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };

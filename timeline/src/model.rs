@@ -457,6 +457,19 @@ fn apply(call: &Call, tasks: &mut BTreeMap<u32, Task>) {
                 .and_then(|a| strace::decode_string(a))
                 .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default();
+            // A program that runs itself again through `/proc/self/exe` (the resource tracker)
+            // is known by the `argv[0]` it gives, not by `exe`.
+            let path = if path == "/proc/self/exe" {
+                call.args
+                    .get(path_arg + 1)
+                    .and_then(|argv| argv.strip_prefix('['))
+                    .and_then(strace::decode_string)
+                    .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
+                    .filter(|arg0| !arg0.is_empty())
+                    .unwrap_or(path)
+            } else {
+                path
+            };
             let task = tasks.entry(call.tid).or_default();
             task.marks.push(Mark {
                 time: call.end,
@@ -956,5 +969,22 @@ mod tests {
             (flock.kind, flock.detail.as_str()),
             (WaitKind::Lock, "flock LOCK_EX")
         );
+    }
+
+    #[test]
+    fn a_program_run_again_through_proc_self_exe_is_named_by_its_argv0() {
+        let trace = strace::parse(
+            r#"100 1.000000 execve("/bin/prog", ["prog"], 0x1 /* 1 vars */) = 0 <0.000010>
+100 1.001000 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f00) = 101 <0.000100>
+101 1.002000 execve("/proc/self/exe", ["pace-tracker"], 0x1 /* 2 vars */) = 0 <0.000200>
+101 1.100000 exit_group(0) = ?
+101 1.100100 +++ exited with 0 +++
+100 1.200000 exit_group(0) = ?
+100 1.200100 +++ exited with 0 +++
+"#,
+        );
+        let record = build(&trace, &Samples::default());
+        assert_eq!(record.processes.len(), 2);
+        assert_eq!(record.processes[1].program, "pace-tracker");
     }
 }

@@ -85,9 +85,24 @@ impl Recording {
         self.named("thread_name")
     }
 
+    /// Named rows of the program's own processes: the resource tracker that `pace` starts for a
+    /// program that creates files or shared memory (a process of its own, like Python's) is
+    /// not one of the processes the snippets start.
     fn named(&self, kind: &str) -> Vec<(u64, String)> {
+        let trackers: Vec<&serde_json::Value> = self
+            .events
+            .iter()
+            .filter(|e| {
+                e["name"] == "process_name"
+                    && e["args"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with(pace::cleanup::TRACKER_NAME))
+            })
+            .map(|e| &e["pid"])
+            .collect();
         self.events
             .iter()
+            .filter(|e| !trackers.contains(&&e["pid"]))
             .filter(|e| e["name"] == kind)
             .map(|e| {
                 let id = if kind == "process_name" { "pid" } else { "tid" };

@@ -356,7 +356,7 @@ pub const CATALOG: &[Example] = &[
         "s03-io-bound",
         THREADS,
         "§3 GIL全局锁",
-        "five downloads from a local video server, serially then one thread each: the waits overlap",
+        "five downloads (ureq) from a local video site, serially then one thread each: the waits overlap",
     )
     .paced(6)
     .passage("3"),
@@ -379,7 +379,7 @@ pub const CATALOG: &[Example] = &[
         "s05-rlock",
         THREADS,
         "§5 线程锁",
-        "the same with a reentrant lock (parking_lot's ReentrantMutex), which its holder takes again",
+        "the same with a reentrant lock (parking_lot's ReentrantMutex); added, not in the snippet: its holder takes it again",
     )
     .mirrors("5", 2)
     .declares(NUM_AFTER_RELEASE),
@@ -403,7 +403,7 @@ pub const CATALOG: &[Example] = &[
         "s07-thread-pool",
         THREADS,
         "§7 线程池",
-        "ten downloads on a pool of four threads: submit returns a future, callbacks run on the workers, shutdown waits",
+        "ten downloads (ureq) on a pool of four threads: submit, a done-callback per future, shutdown(True), then each result",
     )
     .paced(3)
     .mirrors("7", 1)
@@ -411,6 +411,13 @@ pub const CATALOG: &[Example] = &[
             include_str!("../python/completions/s07_thread_pool.py"),
             "the fragment uses a pool, a task and a url it does not define: the completion downloads from a local video site, as the program does, on a pool that takes tasks again after each shutdown",
         ),
+    ex(
+        "s07-callback-threads",
+        THREADS,
+        "§7 线程池",
+        "where a done-callback runs: on the pool thread that ran the task, or at once on main if the task was already over",
+    )
+    .extends("s07-thread-pool"),
     ex(
         "s08-singleton",
         THREADS,
@@ -422,9 +429,23 @@ pub const CATALOG: &[Example] = &[
         "s08-singleton-threaded",
         THREADS,
         "§8 单例模式",
-        "ten threads at once: the notes' double-checked lock, then OnceLock; built once, one address",
+        "ten threads construct the singleton: a check, the class's RLock (ReentrantMutex), a second check; one address",
     )
     .mirrors("8", 2),
+    ex(
+        "s08-singleton-race",
+        THREADS,
+        "§8 单例模式",
+        "the race the second check is for, forced with a latch: built once, nine threads stopped by the second check",
+    )
+    .extends("s08-singleton-threaded"),
+    ex(
+        "s08-singleton-oncelock",
+        THREADS,
+        "§8 单例模式",
+        "OnceLock::get_or_init does the double-checked locking itself: ten threads at once, built once",
+    )
+    .extends("s08-singleton-threaded"),
     ex(
         "s11-3-singleton-new",
         THREADS,
@@ -492,6 +513,13 @@ pub const CATALOG: &[Example] = &[
     .paced(12)
     .mirrors("9.1", 3),
     ex(
+        "s09-1-fork-refused",
+        PROCESSES,
+        "§9.1 案例",
+        "fork while a second thread holds a lock: refused with an error naming spawn and forkserver; spawn runs",
+    )
+    .extends("s09-1-fork-lock"),
+    ex(
         "s09-1-process-name",
         PROCESSES,
         "§9.1 案例",
@@ -522,10 +550,28 @@ pub const CATALOG: &[Example] = &[
         "s09-4-process-lock",
         PROCESSES,
         "§9.4 进程锁",
-        "ten spawned processes sell 10 tickets under a flock-based process lock; without it, updates are lost",
+        "ten spawned processes sell 10 tickets under a flock-based process lock: f1.txt ends at 0",
     )
-    .paced(6)
-    .mirrors("9.4", 1).files(&[("f1.txt", Content::Text("10"))]).pids(),
+    .paced(5)
+    .mirrors("9.4", 1)
+    .files(&[("f1.txt", Content::Text("10"))])
+    .pids(),
+    ex(
+        "s09-4-without-lock",
+        PROCESSES,
+        "§9.4 进程锁",
+        "the same ten without the lock, forced to all read before any writes: nine sales lost, f1.txt ends at 9",
+    )
+    .paced(1)
+    .extends("s09-4-process-lock"),
+    ex(
+        "s09-4-without-join",
+        PROCESSES,
+        "§9.4 进程锁",
+        "why the parent joins: the lock's file goes with the lock at the end of main, before late children open it",
+    )
+    .paced(5)
+    .extends("s09-4-process-lock"),
     ex(
         "s09-5-process-pool",
         PROCESSES,
@@ -554,7 +600,7 @@ pub const CATALOG: &[Example] = &[
         "s10-io-bound-async",
         ASYNC,
         "§10 协程",
-        "§3's downloads by many tasks on one thread vs one OS thread each: about the same time, 1 thread vs N",
+        "§3's downloads by many tasks on one thread (hyper) vs one OS thread each (ureq): about the same time, 1 thread vs N",
     )
     .paced(2)
     .alone()

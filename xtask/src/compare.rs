@@ -604,7 +604,7 @@ fn write_snippet(work: &Workdir, file: &str, code: &str) -> io::Result<PathBuf> 
 fn python_spec(
     options: &Options,
     work: &Workdir,
-    example: &Example,
+    example: &'static Example,
     snippet: &Path,
     timeout: Duration,
 ) -> io::Result<Spec> {
@@ -619,7 +619,7 @@ fn python_spec(
         .env("XTASK_TIME_SCALE", runall::scale_text(options.scale))
         .merge_output(true)
         .timeout(timeout);
-    if let Python::Completed { completion, .. } = example.pairing.python {
+    if let Python::Completed { completion, .. } = pairing::pairing_of(example).python {
         let path = work.support().join("xtask_completion.py");
         std::fs::write(&path, completion)?;
         spec = spec.env("XTASK_COMPLETION", path);
@@ -652,7 +652,7 @@ pub fn run_python(
     let Some((server, client)) = pair_of(example) else {
         let snippet = write_snippet(work, "snippet.py", &block.code)?;
         let spec = python_spec(options, work, example, &snippet, timeout)?;
-        let spec = match example.pairing.input {
+        let spec = match pairing::pairing_of(example).input {
             Some(input) => spec.stdin(input),
             None => spec,
         };
@@ -679,7 +679,7 @@ pub fn run_python(
     let server_spec = python_spec(options, work, server, &server_code, timeout)?
         .env("XTASK_FIXED_PORT", SNIPPET_PORT.to_string())
         .env("XTASK_LISTEN_FILE", &port_file);
-    let input = example.pairing.input.unwrap_or("");
+    let input = pairing::pairing_of(example).input.unwrap_or("");
     let pair = runall::run_pair(
         server_spec,
         |running| wait_for_port_file(running, &port_file),
@@ -776,7 +776,7 @@ pub fn run_rust(
     };
     let Some((server, client)) = pair_of(example) else {
         let mut spec = spec(example);
-        match (example.run, example.pairing.input) {
+        match (example.run, pairing::pairing_of(example).input) {
             (_, Some(input)) | (Run::Stdin(input), None) => spec = spec.stdin(input),
             (Run::Args(args), None) => spec = spec.args(args),
             _ => {}
@@ -792,8 +792,7 @@ pub fn run_rust(
             (first, last_pid()),
         ));
     };
-    let input = example
-        .pairing
+    let input = pairing::pairing_of(example)
         .input
         .or(match client.run {
             Run::Client { stdin, .. } => Some(stdin),
@@ -848,7 +847,7 @@ pub fn run_alone(
         &run.output,
         &Normalization {
             paths: vec![(work.side("rust").to_string_lossy().into_owned(), "<dir>")],
-            pids: example.pairing.pids.then_some(run.pids),
+            pids: pairing::pairing_of(example).pids.then_some(run.pids),
         },
     );
     Ok((run, lines))
@@ -856,9 +855,7 @@ pub fn run_alone(
 
 /// The files `paired`'s working directories get: `(name, content)`.
 pub fn files_for(paired: &Paired<'_>) -> Vec<(String, String)> {
-    paired
-        .example
-        .pairing
+    pairing::pairing_of(paired.example)
         .files
         .iter()
         .filter_map(|(name, content)| {
@@ -904,7 +901,7 @@ pub fn compare(
         );
     };
     let locator = block.locator();
-    let note = match example.pairing.python {
+    let note = match pairing::pairing_of(example).python {
         Python::NotRunnable(why) => {
             return Comparison::nothing(
                 example,
@@ -918,7 +915,7 @@ pub fn compare(
         )),
         Python::AsWritten if pair_of(example).is_some() => Some(format!(
             "the server and client snippets run together, the client typing {:?}; their port {SNIPPET_PORT} is mapped to one the OS picks",
-            example.pairing.input.unwrap_or("")
+            pairing::pairing_of(example).input.unwrap_or("")
         )),
         Python::AsWritten => None,
     };
@@ -973,12 +970,15 @@ pub fn compare(
             (work.support().to_string_lossy().into_owned(), "<support>"),
             (work.side(dir).to_string_lossy().into_owned(), "<dir>"),
         ],
-        pids: example.pairing.pids.then_some(side.pids),
+        pids: pairing::pairing_of(example).pids.then_some(side.pids),
     };
     let python_text = normalize(&python.output, &normalization(&python, "python"));
     let rust_text = normalize(&rust.output, &normalization(&rust, "rust"));
-    let (python_lines, rust_lines, rows) =
-        match_lines(&python_text, &rust_text, example.pairing.declared);
+    let (python_lines, rust_lines, rows) = match_lines(
+        &python_text,
+        &rust_text,
+        pairing::pairing_of(example).declared,
+    );
     let missing = python_lines
         .iter()
         .filter(|l| l.mark == Mark::Missing)

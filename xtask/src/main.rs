@@ -281,23 +281,15 @@ fn exec_example(example: &Example, args: &[OsString]) -> u8 {
 
 /// A time scale as typed: what `pace::parse` accepts, or a message quoting the value.
 fn time_scale(text: &str) -> Result<f64, Usage> {
-    pace::parse(text).ok_or_else(|| {
-        Usage(format!(
-            "--time-scale {text}: not a time scale (a finite number ≥ 0, such as 0.05)"
-        ))
-    })
+    pace::parse_scale(text).map_err(|e| Usage(format!("--time-scale {e}")))
 }
 
 /// The time scale of `$EXAMPLES_TIME_SCALE`, if set.
 fn time_scale_from_env() -> Result<Option<(f64, String)>, Usage> {
     match std::env::var(pace::ENV) {
-        Ok(text) => match pace::parse(&text) {
-            Some(scale) => Ok(Some((scale, text.trim().to_string()))),
-            None => Err(format!(
-                "{}={text}: not a time scale (a finite number ≥ 0, such as 0.05)",
-                pace::ENV
-            )
-            .into()),
+        Ok(text) => match pace::parse_scale(&text) {
+            Ok(scale) => Ok(Some((scale, text.trim().to_string()))),
+            Err(e) => Err(format!("{}={e}", pace::ENV).into()),
         },
         Err(_) => Ok(None),
     }

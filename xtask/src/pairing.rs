@@ -25,6 +25,19 @@ pub fn snippet_of(example: &Example) -> Snippet {
     }
 }
 
+/// How an example's snippet runs beside it: its own pairing, or — for an extension that names
+/// none — that of the program it extends, whose snippet it shares (the files it needs, how
+/// `python3` runs it, what is typed at its prompt).
+pub fn pairing_of(example: &'static Example) -> &'static catalog::Pairing {
+    match (
+        example.pairing.snippet,
+        example.extends.and_then(catalog::find),
+    ) {
+        (Snippet::Unpaired, Some(extended)) => &extended.pairing,
+        _ => &example.pairing,
+    }
+}
+
 /// An example's side of the notes, resolved.
 #[derive(Debug, Clone, Copy)]
 pub struct Paired<'n> {
@@ -53,8 +66,7 @@ impl Paired<'_> {
     /// The blocks of the same section that the example's working directory gets as files
     /// (`Content::Block`), with their file names.
     pub fn file_blocks(&self) -> Vec<(&'static str, &CodeBlock)> {
-        self.example
-            .pairing
+        pairing_of(self.example)
             .files
             .iter()
             .filter_map(|(name, content)| match content {

@@ -11,6 +11,9 @@
 //! the summary printed, and the run ends with 130. When our own stdout goes away (`| head`), the
 //! same cleanup runs silently and the run then ends as SIGPIPE ends a Unix tool: nothing may be
 //! left running because nobody reads us any more.
+//!
+//! The examples get a temporary directory of the run's own as `TMPDIR`: anything they leave in
+//! it is reported, as is anything new in /dev/shm.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -34,6 +37,10 @@ static CANCEL: AtomicBool = AtomicBool::new(false);
 
 /// Set when a write to our stdout failed: nobody reads us any more.
 static OUTPUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// The temporary directory the examples get as `TMPDIR`: one of this run's own, so that what
+/// they leave in it is theirs, whatever else the machine does meanwhile.
+static EXAMPLES_TMPDIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
 /// The flag that stops a run: set by [`handle_signals`]'s signals and by [`say`] when stdout is
 /// gone. Whatever runs examples waits on it.
@@ -157,6 +164,8 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
 
     let shm_before = shm_entries();
     let tree_before = tree_status();
+    let tmp = pace::temp_dir()?;
+    let _ = EXAMPLES_TMPDIR.set(tmp.path().to_path_buf());
     let (together, alone): (Vec<&Example>, Vec<&Example>) =
         chosen.iter().copied().partition(|e| !e.alone);
     say(&format!(
@@ -199,6 +208,13 @@ pub fn run_all(options: &Options) -> io::Result<i32> {
     }
 
     let mut problems = Vec::new();
+    let tmp_left = entries(tmp.path());
+    if !tmp_left.is_empty() {
+        problems.push(format!(
+            "left in the temporary directory ($TMPDIR): {}",
+            tmp_left.join(", ")
+        ));
+    }
     let shm_left: Vec<String> = shm_entries().difference(&shm_before).cloned().collect();
     if !shm_left.is_empty() {
         problems.push(format!("left in /dev/shm: {}", shm_left.join(", ")));
@@ -264,10 +280,25 @@ type Parts = (bool, String, String);
 
 fn spec(target: &Path, name: &str, scale: f64, timeout: Duration) -> Spec {
     // The program itself, or the timeline recorder running it (`--timelines`).
-    crate::timeline::program(bin(target, name), name)
+    let spec = crate::timeline::program(bin(target, name), name)
         .env(pace::ENV, scale_text(scale))
         .merge_output(true)
-        .timeout(timeout)
+        .timeout(timeout);
+    match EXAMPLES_TMPDIR.get() {
+        Some(tmp) => spec.env("TMPDIR", tmp),
+        None => spec,
+    }
+}
+
+/// The names in `dir`.
+fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn bin(target: &Path, name: &str) -> PathBuf {

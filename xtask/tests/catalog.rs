@@ -106,6 +106,13 @@ fn an_extension_names_a_snippet_program_of_its_own_section() {
             "{}: extends {program} of another section",
             example.name
         );
+        // Its snippet runs beside it as beside the program it extends: the same files, the same
+        // completion, the same input (compare ran §9.4's without f1.txt and timed out).
+        assert!(
+            std::ptr::eq(xtask::pairing::pairing_of(example), &extended.pairing),
+            "{}: its snippet does not run as {program}'s does",
+            example.name
+        );
     }
 }
 

@@ -21,22 +21,17 @@
 //!
 //! Run it: `cargo run -p examples-async --bin s10-coroutine-switch`.
 
-use std::error::Error;
 use std::io;
-use std::thread;
 
 use examples_async::threads;
+use examples_threads::this_thread;
+use pace::Report;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
 /// Prints step `step` of coroutine `name`, with the thread it runs on.
 fn step(name: &str, step: u32) {
-    let me = thread::current();
-    println!(
-        "{name}：第 {step} 步（线程 {:?} {}）",
-        me.id(),
-        me.name().unwrap_or("?")
-    );
+    println!("{name}：第 {step} 步（线程 {}）", this_thread());
 }
 
 /// Coroutine 1: a step, a byte to its partner, and an IO wait for the partner's byte.
@@ -62,7 +57,8 @@ async fn coroutine2(mut socket: UnixStream) -> io::Result<()> {
     Ok(())
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     // asyncio.run(…): an event loop on this thread, and no other thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()

@@ -19,12 +19,13 @@
 //!
 //! Run it: `cargo run -p examples-async --bin s10-executor-by-hand`.
 
-use std::error::Error;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
+
+use pace::Report;
 
 /// A spawned coroutine: its future (gone once finished) and the way back into the run queue.
 struct Task {
@@ -70,7 +71,8 @@ async fn coroutine(name: &str, steps: u32) {
     println!("  {name}：结束");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     let (run_queue, next_task) = mpsc::channel::<Arc<Task>>();
 
     // Spawning = wrapping the future in a task and queueing it. Nothing has run yet.

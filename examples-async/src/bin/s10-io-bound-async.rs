@@ -5,17 +5,18 @@
 //! videos from a local "video site" (`VideoServer` of examples-threads, on 127.0.0.1 at a port
 //! the OS picks, answering each request after a delay — 1 s, scaled by `EXAMPLES_TIME_SCALE`):
 //!
-//! 1. 协程: a current-thread tokio runtime, one task per video — every task on the main thread;
-//! 2. 多线程: one OS thread per video, as §3 would.
+//! 1. 协程: a current-thread tokio runtime, one task per video — every task on the main thread.
+//!    Each downloads with `fetch::get(url).await` and `response.read().await` (hyper's client;
+//!    Python's `aiohttp`: `session.get(url)`, `await response.read()`);
+//! 2. 多线程: one OS thread per video, as §3 would, each with `ureq::get(url).call()` (Python's
+//!    `requests.get(url)`).
 //!
 //! Both take about one delay: the waits overlap. The difference is the price: the tasks cost one
 //! thread in all, the threads one each. Each part prints its wall time and how many OS threads
 //! the process has while its downloads run (Linux: `/proc/self/task`), counted at a moment when
-//! every download has sent its request and none has read its answer: each download pauses there
-//! at a barrier until main has counted (`fetch::download_pausing`). The video site's own
-//! threads are left out of the count: the site stands for another computer. (It is started from
-//! a thread named `video-server`, so that every thread it starts carries that name; see
-//! `examples_async::threads`.)
+//! every download has the head of its answer and none has read the body: each download waits
+//! there, at a barrier, until main has counted. The video site's thread (named `video-server`)
+//! is left out of the count: the site stands for another computer.
 //!
 //! Rust: no GIL here, so the threads would also run Rust code in parallel — but for waiting that
 //! does not matter. A tokio task is a future of a few hundred bytes; a thread has its own stack
@@ -24,38 +25,38 @@
 //!
 //! Run it: `cargo run -p examples-async --bin s10-io-bound-async` (about 2 s).
 
-use std::error::Error;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use examples_async::{fetch, threads};
-use examples_threads::download;
+use examples_threads::download::{NETWORK_DELAY, SITE_THREAD, VideoServer};
+use pace::Report;
 
 /// How many videos each part downloads.
 const VIDEOS: usize = 20;
 
 /// 协程: one task per video on a runtime with one thread; the bytes and the thread count.
-async fn with_tasks(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
-    // Each task waits at `sent` once its request is out, then at `counted` until main has
-    // counted: when main counts, every download is in flight — asked for, not yet answered.
-    let sent = Arc::new(tokio::sync::Barrier::new(VIDEOS + 1));
+async fn with_tasks(site: &VideoServer) -> Result<(usize, usize), Report> {
+    // Each task waits at `answered` once the head of its answer is in, then at `counted` until
+    // main has counted: when main counts, every download is under way, none finished.
+    let answered = Arc::new(tokio::sync::Barrier::new(VIDEOS + 1));
     let counted = Arc::new(tokio::sync::Barrier::new(VIDEOS + 1));
     let tasks: Vec<_> = (0..VIDEOS)
         .map(|i| {
-            let (sent, counted) = (Arc::clone(&sent), Arc::clone(&counted));
+            let url = site.url(&i.to_string());
+            let (answered, counted) = (Arc::clone(&answered), Arc::clone(&counted));
             tokio::spawn(async move {
-                let pause = async {
-                    sent.wait().await;
-                    counted.wait().await;
-                };
-                fetch::download_pausing(addr, &format!("/video/{i}"), pause).await
+                let response = fetch::get(&url).await;
+                // Even a failed download waits here: the others are not left waiting for it.
+                answered.wait().await;
+                counted.wait().await;
+                response?.read().await
             })
         })
         .collect();
-    sent.wait().await; // this task hands the thread to the downloads until all have sent
-    let threads = threads::count_except(threads::VIDEO_SITE)?;
+    answered.wait().await; // this task hands the thread to the downloads until all are answered
+    let threads = threads::count_except(SITE_THREAD)?;
     counted.wait().await;
     let mut bytes = 0;
     for task in tasks {
@@ -65,25 +66,29 @@ async fn with_tasks(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> 
 }
 
 /// 多线程: one OS thread per video; the bytes and the thread count.
-fn with_threads(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
-    // The same two meeting points as the tasks: main counts while every download is in flight.
-    let sent = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
+fn with_threads(site: &VideoServer) -> Result<(usize, usize), Report> {
+    // The same two meeting points as the tasks: main counts while every download is under way.
+    let answered = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
     let counted = Arc::new(std::sync::Barrier::new(VIDEOS + 1));
-    let handles = (0..VIDEOS)
-        .map(|i| {
-            let (sent, counted) = (Arc::clone(&sent), Arc::clone(&counted));
-            thread::Builder::new()
-                .name(format!("download-{i}"))
-                .spawn(move || {
-                    download::download_pausing(addr, &format!("/video/{i}"), || {
-                        sent.wait();
-                        counted.wait();
-                    })
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    sent.wait();
-    let threads = threads::count_except(threads::VIDEO_SITE)?;
+    let mut handles = Vec::new();
+    for i in 0..VIDEOS {
+        let url = site.url(&i.to_string());
+        let (answered, counted) = (Arc::clone(&answered), Arc::clone(&counted));
+        let handle = thread::Builder::new()
+            .name(format!("download-{i}"))
+            .spawn(move || {
+                let response = ureq::get(&url).call();
+                answered.wait();
+                counted.wait();
+                response?.body_mut().read_to_vec()
+            });
+        handles.push(handle);
+    }
+    // A thread that could not be started never meets the others at the barriers: give up then,
+    // before main waits there. (The started ones stay blocked until the process exits.)
+    let handles = handles.into_iter().collect::<Result<Vec<_>, _>>()?;
+    answered.wait();
+    let threads = threads::count_except(SITE_THREAD)?;
     counted.wait();
     let mut bytes = 0;
     for handle in handles {
@@ -95,9 +100,10 @@ fn with_threads(addr: SocketAddr) -> Result<(usize, usize), Box<dyn Error>> {
     Ok((bytes, threads))
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let delay = pace::scaled(Duration::from_secs(1));
-    let site = threads::start_video_site(delay)?;
+fn main() -> Result<(), Report> {
+    pace::init();
+    let delay = pace::scaled(NETWORK_DELAY);
+    let site = VideoServer::start(delay)?;
     println!(
         "本地视频网站：{} … /video/{}（每个视频等 {:.2} s 才开始发送）",
         site.url("0"),
@@ -110,7 +116,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .enable_io()
         .build()?;
     let started = Instant::now();
-    let (bytes, with_tasks) = runtime.block_on(with_tasks(site.addr()))?;
+    let (bytes, with_tasks) = runtime.block_on(with_tasks(&site))?;
     println!(
         "协程：{VIDEOS} 个下载，共 {bytes} 字节，用时 {:.2} s；下载时本进程的线程数：{with_tasks}",
         started.elapsed().as_secs_f64()
@@ -118,7 +124,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // 2. 多线程 — one OS thread per download, and main waiting for them.
     let started = Instant::now();
-    let (bytes, with_threads) = with_threads(site.addr())?;
+    let (bytes, with_threads) = with_threads(&site)?;
     println!(
         "多线程：{VIDEOS} 个下载，共 {bytes} 字节，用时 {:.2} s；下载时本进程的线程数：{with_threads}",
         started.elapsed().as_secs_f64()

@@ -9,24 +9,19 @@
 //! array of another type does not compile. An index out of range panics, as a slice's does
 //! (Python raises `IndexError`).
 //!
-//! Run it: `cargo run -p examples-ipc --bin s09-2-array` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default: fork, the default on Linux in
-//! their Python — 3.14 switched to forkserver).
-
-use std::error::Error;
+//! Run it: `cargo run -p examples-ipc --bin s09-2-array` (prefix `EXAMPLES_START_METHOD=spawn`
+//! or `=forkserver` to start the child another way; the notes use the default: fork, the
+//! default on Linux in their Python — 3.14 switched to forkserver).
 
 use examples_ipc::Array;
-use examples_processes::{Process, set_start_method, target};
+use examples_processes::{Process, target};
 
 fn f(data_array: Array<i32>) {
     data_array.set(0, 666);
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    if let Some(method) = examples_ipc::start_method_from_args()? {
-        set_start_method(method);
-    }
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let arr = Array::<i32>::new(&[11, 22, 33, 44])?; // Array('i', [11, 22, 33, 44])
 

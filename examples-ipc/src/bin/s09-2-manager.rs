@@ -14,28 +14,24 @@
 //! `print(d)` asks the server for the dict; here `d.copy()?` does that visibly. The `with` block
 //! is a scope: dropping `manager` shuts the server down and reaps it.
 //!
-//! Run it: `cargo run -p examples-ipc --bin s09-2-manager` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default: fork, the default on Linux in
-//! their Python — 3.14 switched to forkserver).
-
-use std::error::Error;
+//! Run it: `cargo run -p examples-ipc --bin s09-2-manager` (prefix `EXAMPLES_START_METHOD=spawn`
+//! or `=forkserver` to start the child another way; the notes use the default: fork, the
+//! default on Linux in their Python — 3.14 switched to forkserver).
 
 use examples_ipc::{DictProxy, ListProxy, Manager, PyValue};
-use examples_processes::{Process, set_start_method, target};
+use examples_processes::{Process, target};
+use pace::OrFail;
 
 fn f(d: DictProxy, l: ListProxy) {
     // A failed request panics here: in a child, that is Python's uncaught exception (exit code 1).
-    d.set(1, "1").expect("d[1] = '1'");
-    d.set("2", 2).expect("d['2'] = 2");
-    d.set(0.25, PyValue::None).expect("d[0.25] = None");
-    l.append(666).expect("l.append(666)");
+    d.set(1, "1").or_fail("d[1] = '1'");
+    d.set("2", 2).or_fail("d['2'] = 2");
+    d.set(0.25, PyValue::None).or_fail("d[0.25] = None");
+    l.append(666).or_fail("l.append(666)");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    if let Some(method) = examples_ipc::start_method_from_args()? {
-        set_start_method(method);
-    }
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     {
         let manager = Manager::new()?; // with Manager() as manager:

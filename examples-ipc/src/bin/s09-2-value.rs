@@ -15,14 +15,12 @@
 //! created the segments, so it removes them when the values are dropped at the end of `main` —
 //! also if it panics; the child only unmaps them.
 //!
-//! Run it: `cargo run -p examples-ipc --bin s09-2-value` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default: fork, the default on Linux in
-//! their Python — 3.14 switched to forkserver).
-
-use std::error::Error;
+//! Run it: `cargo run -p examples-ipc --bin s09-2-value` (prefix `EXAMPLES_START_METHOD=spawn`
+//! or `=forkserver` to start the child another way; the notes use the default: fork, the
+//! default on Linux in their Python — 3.14 switched to forkserver).
 
 use examples_ipc::{CChar, Value};
-use examples_processes::{Process, set_start_method, target};
+use examples_processes::{Process, target};
 
 fn func(n: Value<i32>, m1: Value<CChar>, m2: Value<char>) {
     n.set_value(888);
@@ -30,11 +28,8 @@ fn func(n: Value<i32>, m1: Value<CChar>, m2: Value<char>) {
     m2.set_value('武');
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    if let Some(method) = examples_ipc::start_method_from_args()? {
-        set_start_method(method);
-    }
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let num = Value::<i32>::new(666)?; // Value('i', 666)
     let v1 = Value::new(CChar::default())?; // Value('c'): b'\x00'

@@ -13,30 +13,26 @@
 //! sides send a list and an int, so here it is `PyValue`, which prints as Python prints. If the
 //! other end is gone, `recv` returns an error instead of blocking forever.
 //!
-//! Run it: `cargo run -p examples-ipc --bin s09-3-pipe` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default: fork, the default on Linux in
-//! their Python — 3.14 switched to forkserver).
-
-use std::error::Error;
+//! Run it: `cargo run -p examples-ipc --bin s09-3-pipe` (prefix `EXAMPLES_START_METHOD=spawn`
+//! or `=forkserver` to start the child another way; the notes use the default: fork, the
+//! default on Linux in their Python — 3.14 switched to forkserver).
 
 use examples_ipc::{Connection, PyValue, pipe};
-use examples_processes::{Process, set_start_method, target};
+use examples_processes::{Process, target};
+use pace::OrFail;
 
 fn task(conn: Connection<PyValue>) {
     pace::sleep(1.0);
     conn.send(vec![111, 22, 33, 44])
-        .expect("the parent holds its end");
+        .or_fail("the parent holds its end");
     // Waits here until the parent answers.
-    let data = conn.recv().expect("the parent answers");
+    let data = conn.recv().or_fail("the parent answers");
     println!("子进程接收: {data}");
     pace::sleep(2.0);
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    if let Some(method) = examples_ipc::start_method_from_args()? {
-        set_start_method(method);
-    }
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let (parent_conn, child_conn) = pipe::<PyValue>()?;
 

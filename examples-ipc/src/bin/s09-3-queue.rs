@@ -11,26 +11,22 @@
 //! is what the snippet does. A queue carries one type, `i32` here. And where Python's `get`
 //! would wait forever if every producer had died, this one returns an error.
 //!
-//! Run it: `cargo run -p examples-ipc --bin s09-3-queue` (add `-- spawn` or `-- forkserver` to
-//! start the child another way; the notes use the default: fork, the default on Linux in
-//! their Python — 3.14 switched to forkserver).
-
-use std::error::Error;
+//! Run it: `cargo run -p examples-ipc --bin s09-3-queue` (prefix `EXAMPLES_START_METHOD=spawn`
+//! or `=forkserver` to start the child another way; the notes use the default: fork, the
+//! default on Linux in their Python — 3.14 switched to forkserver).
 
 use examples_ipc::{Queue, QueueSender};
-use examples_processes::{Process, set_start_method, target};
+use examples_processes::{Process, target};
+use pace::OrFail;
 
 fn task(q: QueueSender<i32>) {
     for i in 0..10 {
-        q.put(i).expect("the parent holds the queue");
+        q.put(i).or_fail("the parent holds the queue");
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    if let Some(method) = examples_ipc::start_method_from_args()? {
-        set_start_method(method);
-    }
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let queue = Queue::<i32>::new()?;
 

@@ -25,7 +25,7 @@
 //! Run it: `cargo run -p examples-ipc --bin s09-5-pool-manager-lock` (about 10 s: the tasks take
 //! turns).
 
-use std::error::Error;
+use pace::OrFail;
 use std::fs;
 
 use examples_ipc::{Manager, RLockProxy};
@@ -33,23 +33,23 @@ use examples_processes::{ProcessPoolExecutor, cpu_count, target};
 
 fn task(lock: RLockProxy) {
     println!("开始");
-    let _with_lock = lock.acquire().expect("the manager's server is running");
+    let _with_lock = lock.acquire().or_fail("the manager's server is running");
     // f1.txt holds one number: the tickets left (10 at the start).
-    let text = fs::read_to_string("f1.txt").expect("read f1.txt");
-    let mut current_num: i32 = text.trim().parse().expect("f1.txt holds a number");
+    let text = fs::read_to_string("f1.txt").or_fail("read f1.txt");
+    let mut current_num: i32 = text.trim().parse().or_fail("f1.txt holds a number");
 
     println!("排队抢票了");
     pace::sleep(1.0);
     current_num -= 1;
 
-    fs::write("f1.txt", current_num.to_string()).expect("write f1.txt");
+    fs::write("f1.txt", current_num.to_string()).or_fail("write f1.txt");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     // The workers are started from this directory, and start in it too: the tasks find f1.txt
     // by its bare name, as the snippet's do.
-    let dir = tempfile::tempdir()?;
+    let dir = pace::temp_dir()?;
     std::env::set_current_dir(dir.path())?;
     fs::write("f1.txt", "10")?;
 

@@ -16,10 +16,14 @@
 //! ended. For scale, Python's `multiprocessing` on a 2-core machine takes about 2.4 ms per fork
 //! start, 7 ms per forkserver start and 70 ms per spawn start.
 //!
+//! The last line says what this run measured: the notes' verdict, `多进程的开销要比多线程的开销大`,
+//! when every process start took longer than a thread start — as it does on any ordinary
+//! machine — and which did not, otherwise.
+//!
 //! The times depend on the machine and the build: measure in release, with nothing else running
 //! (`cargo xtask run-all` runs it alone):
-//! `cargo run --release -p examples-processes --bin s02-thread-vs-process [COUNT]` (COUNT: how
-//! many starts of each, 100 by default).
+//! `cargo run --release -p examples-processes --bin s02-thread-vs-process -- [COUNT]` (COUNT: how
+//! many starts of each, 100 by default; `--help` says so).
 
 use std::error::Error;
 use std::thread;
@@ -28,6 +32,40 @@ use std::time::{Duration, Instant};
 use examples_processes::{Process, StartMethod, floor, set_start_method, target};
 
 type Result<T, E = Box<dyn Error>> = std::result::Result<T, E>;
+
+const HELP: &str = "\
+用法：s02-thread-vs-process [COUNT]
+
+启动一个什么都不做的线程或进程并等它结束，各 COUNT 次（默认 100），打印每次耗时的中位数。
+
+  COUNT       每种方式启动的次数，一个正整数
+  -h, --help  显示这段说明";
+
+/// COUNT from the command line: 100 unless given.
+fn count_from_args() -> Result<usize, String> {
+    use lexopt::prelude::*;
+    let mut count = None;
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('h') | Long("help") => {
+                println!("{HELP}");
+                std::process::exit(0);
+            }
+            Value(value) if count.is_none() => {
+                let text = value.to_string_lossy().into_owned();
+                count = Some(
+                    text.parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or(format!("{text}: 不是正整数（COUNT 是每种方式启动的次数）"))?,
+                );
+            }
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    Ok(count.unwrap_or(100))
+}
 
 /// The target: nothing. What is measured is starting it and waiting for its end.
 fn nothing() {}
@@ -94,15 +132,15 @@ fn row(what: &str, time: Duration, floor: Option<(&str, Duration)>) {
     println!("{line}");
 }
 
-fn main() -> Result<()> {
-    let _main = examples_processes::init();
-    let count: usize = match std::env::args().nth(1) {
-        Some(n) => n
-            .parse()
-            .map_err(|_| format!("COUNT is a number, not {n:?}"))?,
-        None => 100,
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
+    let count = match count_from_args() {
+        Ok(count) => count,
+        Err(e) => {
+            eprintln!("{e}\n用法：s02-thread-vs-process [COUNT]（--help 显示说明）");
+            std::process::exit(2);
+        }
     };
-    let count = count.max(1);
     println!("启动一个什么都不做的线程或进程并等它结束，各 {count} 次，每次耗时的中位数：");
     println!(
         "{}{:>10}   {}{:>10}   倍数",
@@ -136,6 +174,12 @@ fn main() -> Result<()> {
         Some(("fork + waitpid", fork_floor)),
     );
 
-    println!("多进程的开销要比多线程的开销大");
+    println!(
+        "{}",
+        floor::verdict(
+            threads,
+            &[("fork", fork), ("spawn", spawn), ("forkserver", served)]
+        )
+    );
     Ok(())
 }

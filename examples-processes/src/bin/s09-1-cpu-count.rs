@@ -14,8 +14,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-cpu-count`.
 
-use std::error::Error;
-
 use examples_processes::{Process, cpu_count, target};
 
 fn task(i: usize) {
@@ -26,8 +24,8 @@ fn task(i: usize) {
     );
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     println!("cpu_count() = {}", cpu_count());
 
     let count = cpu_count();

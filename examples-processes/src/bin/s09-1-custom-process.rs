@@ -19,8 +19,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-custom-process`.
 
-use std::error::Error;
-
 use examples_processes::{Process, StartMethod, set_start_method, target};
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +52,8 @@ fn bootstrap(p: MyProcess) {
     p.run();
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     set_start_method(StartMethod::Spawn);
     let p = MyProcess::new(("xxx".to_string(),));
     let _p = p.start()?;

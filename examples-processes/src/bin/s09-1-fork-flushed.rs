@@ -14,7 +14,7 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-fork-flushed`.
 
-use std::error::Error;
+use pace::OrFail;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -35,13 +35,13 @@ fn file_object() -> MutexGuard<'static, BufWriter<File>> {
 fn task() {
     println!("{:?}", NAME.get().expect("main sets name"));
     let mut file = file_object();
-    writeln!(file, "alex").expect("writing x1.txt");
-    file.flush().expect("flushing x1.txt");
+    writeln!(file, "alex").or_fail("writing x1.txt");
+    file.flush().or_fail("flushing x1.txt");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
-    let dir = tempfile::tempdir()?;
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
+    let dir = pace::temp_dir()?;
     std::env::set_current_dir(dir.path())?;
     println!("工作目录：{}", dir.path().display());
 

@@ -21,7 +21,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-fork-lock` (about 12 s).
 
-use std::error::Error;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -62,8 +61,8 @@ fn task() {
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     set_start_method(StartMethod::Fork);
     std::mem::forget(LOCK.lock()); // lock.acquire(), released by nobody in this process
 

@@ -23,7 +23,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-1-process-name` (about 3 s).
 
-use std::error::Error;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -61,8 +60,8 @@ fn task(_arg: String) {
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
     println!("{}", std::process::id());
     set_start_method(StartMethod::Spawn);
     let mut p = Process::new(target!(task), ("xxx".to_string(),)).name("哈哈哈哈");

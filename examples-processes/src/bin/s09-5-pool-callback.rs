@@ -13,8 +13,6 @@
 //! Run it: `cargo run -p examples-processes --bin s09-5-pool-callback` (about 100 s; prefix
 //! `EXAMPLES_TIME_SCALE=0.05` to see it in 5).
 
-use std::error::Error;
-
 use examples_processes::{Future, ProcessPoolExecutor, current_process, target};
 
 fn task(num: u32) -> u32 {
@@ -33,8 +31,8 @@ fn done(res: &Future<u32>) {
     pace::sleep(1.0);
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let mut pool = ProcessPoolExecutor::new(4)?;
     for i in 0..50 {

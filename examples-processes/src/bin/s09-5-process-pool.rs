@@ -11,8 +11,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-5-process-pool`.
 
-use std::error::Error;
-
 use examples_processes::{ProcessPoolExecutor, target};
 
 fn task(num: u32) {
@@ -20,8 +18,8 @@ fn task(num: u32) {
     pace::sleep(2.0);
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let mut pool = ProcessPoolExecutor::new(4)?;
     for i in 0..10 {

@@ -13,7 +13,6 @@
 //!
 //! Run it: `cargo run -p examples-processes --bin s09-start-methods`.
 
-use std::error::Error;
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::sync::OnceLock;
@@ -42,10 +41,10 @@ fn task(method: String) {
     );
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let _main = examples_processes::init();
+fn main() -> Result<(), pace::Report> {
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
-    let dir = tempfile::tempdir()?;
+    let dir = pace::temp_dir()?;
     let _ = NAME.set("武沛齐".to_string());
     let _ = FILE_OBJECT.set(File::create(dir.path().join("x1.txt"))?);
     println!("主进程 pid={}", std::process::id());

@@ -41,10 +41,11 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use examples_socket::cli::{self, Failure};
+use examples_socket::cli;
 use examples_socket::client::{Input, Server};
+use pace::Report;
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let options = cli::client_options()?;
     let server = Server::new(options.port, options.timeout);

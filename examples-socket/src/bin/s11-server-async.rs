@@ -28,10 +28,11 @@
 use std::io;
 use std::pin::pin;
 
-use examples_socket::cli::{self, Failure, Flavor, Limits};
+use examples_socket::cli::{self, Flavor, Limits};
 use examples_socket::log;
 use examples_socket::protocol::{Decoder, is_quit, shortened};
 use examples_socket::server::{self, Ended, Server};
+use pace::Report;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -58,7 +59,7 @@ async fn task(mut conn: TcpStream, limits: Limits) -> io::Result<Ended> {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Failure> {
+async fn main() -> Result<(), Report> {
     pace::init();
     let options = cli::server_options(Flavor::Async)?;
     let sock = TcpListener::bind(("127.0.0.1", options.port))

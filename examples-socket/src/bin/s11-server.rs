@@ -52,10 +52,11 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
-use examples_socket::cli::{self, Failure, Flavor, Limits};
+use examples_socket::cli::{self, Flavor, Limits};
 use examples_socket::log;
 use examples_socket::protocol::{Decoder, is_quit, shortened};
 use examples_socket::server::{Ended, Server};
+use pace::Report;
 
 /// One connection, in its own thread: the snippet's `task`.
 fn task(mut conn: TcpStream, limits: Limits) -> io::Result<Ended> {
@@ -77,7 +78,7 @@ fn task(mut conn: TcpStream, limits: Limits) -> io::Result<Ended> {
     }
 }
 
-fn main() -> Result<(), Failure> {
+fn main() -> Result<(), Report> {
     pace::init();
     let options = cli::server_options(Flavor::Threaded)?;
     let sock = TcpListener::bind(("127.0.0.1", options.port))

@@ -11,9 +11,10 @@
 //!
 //! Run it: `cargo run -p examples-threads --bin s02-1-custom-thread`.
 
-use std::error::Error;
 use std::io;
 use std::thread::{self, JoinHandle};
+
+use pace::Report;
 
 /// What `threading.Thread` gives a subclass: `start()` runs the subclass's `run()` on a new
 /// thread.
@@ -31,11 +32,13 @@ struct MyThread {
 
 impl Thread for MyThread {
     fn run(&self) {
-        println!("执行此线程 {:?}", self.args); // self._args: the arguments it was made with
+        // The arguments it was made with; a tuple's Debug form is how Python prints it: (100,)
+        println!("执行此线程 {:?}", self.args);
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     let t = MyThread { args: (100,) };
     let handle = t.start()?;
     handle.join().map_err(|_| "线程 panic 了")?;

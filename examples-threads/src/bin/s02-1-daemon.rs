@@ -14,8 +14,9 @@
 //!
 //! Run it: `cargo run -p examples-threads --bin s02-1-daemon` (or `cargo xtask run s02-1-daemon`).
 
-use std::error::Error;
 use std::thread;
+
+use pace::Report;
 
 /// Prints a line when dropped: shows whether a thread got to clean up.
 struct Cleanup(&'static str);
@@ -26,7 +27,8 @@ impl Drop for Cleanup {
     }
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     // t.setDaemon(True); t.start(): nobody waits for this one.
     thread::Builder::new().name("守护线程".into()).spawn(|| {
         let _cleanup = Cleanup("守护线程");

@@ -15,9 +15,10 @@
 //! Run it: `cargo run -p examples-threads --bin s02-1-start-join` (or
 //! `cargo xtask run s02-1-start-join`).
 
-use std::error::Error;
 use std::sync::mpsc;
 use std::thread;
+
+use pace::Report;
 
 fn task(go: mpsc::Receiver<()>) -> &'static str {
     let _ = go.recv();
@@ -27,7 +28,8 @@ fn task(go: mpsc::Receiver<()>) -> &'static str {
     "任务的返回值"
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     let (go, wait_for_go) = mpsc::channel();
     let t = thread::spawn(move || task(wait_for_go)); // t = Thread(target=task); t.start()
     println!(

@@ -11,8 +11,9 @@
 //!
 //! Run it: `cargo run -p examples-threads --bin s02-1-thread-name`.
 
-use std::error::Error;
 use std::thread;
+
+use pace::Report;
 
 fn task(_arg: u32) {
     // the thread running this code — whichever of the ten it is
@@ -20,7 +21,8 @@ fn task(_arg: u32) {
     println!("{name}");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     let mut threads = Vec::new();
     for i in 0..10 {
         let t = thread::Builder::new()

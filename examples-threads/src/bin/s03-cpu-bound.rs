@@ -24,15 +24,16 @@ use std::time::Instant;
 
 use examples_processes::{ProcessPoolExecutor, cpu_count, target};
 use examples_threads::accumulate::{self, ROUNDS, fastest};
+use pace::Report;
 
 /// A pool task: the sum of `start..end`.
 fn part_sum(start: u64, end: u64) -> u64 {
     accumulate::sum(start..end)
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
     // The process pool's workers are this program started again: `init` keeps them out of main.
-    let _main = examples_processes::init();
+    let _main = examples_processes::init(); // if __name__ == '__main__':
 
     let numbers = accumulate::numbers_at_time_scale();
     let n = cpu_count();

@@ -28,6 +28,8 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::thread;
 
+use pace::Report;
+
 const TIMES: u64 = 1_000_000;
 const THREADS: u64 = 2;
 
@@ -87,7 +89,8 @@ fn report(way: &str, expected: u64, got: u64) {
     );
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     println!("—— 强制交错：{THREADS} 个线程各加 1，都先读、再都写回 ——");
     report("load 再 store", THREADS, run_on_threads(racy_increment)?);
     report("fetch_add", THREADS, run_on_threads(atomic_increment)?);

@@ -13,9 +13,10 @@
 //!
 //! Run it: `cargo run -p examples-threads --bin s05-lock`.
 
-use std::error::Error;
 use std::sync::{Mutex, PoisonError};
 use std::thread;
+
+use pace::Report;
 
 static NUM: Mutex<u64> = Mutex::new(0); // num = 0 and lock_object = threading.Lock(), together
 
@@ -31,7 +32,8 @@ fn task() {
     drop(num); // release(): now the waiting thread gets in
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     let mut threads = Vec::new();
     for _ in 0..2 {
         threads.push(thread::spawn(task));

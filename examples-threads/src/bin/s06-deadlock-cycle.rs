@@ -21,6 +21,7 @@ use std::thread;
 use std::time::Duration;
 
 use examples_threads::named_lock::{Blocked, NamedLock};
+use pace::Report;
 
 /// How long a stuck acquire waits before giving up, at time scale 1.
 const PATIENCE: Duration = Duration::from_secs(1);
@@ -59,7 +60,8 @@ fn task_in_order(start: &Barrier) {
     println!("{me}：按 锁A → 锁B 的顺序拿到两把锁，执行完毕");
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     println!("—— 死锁：线程1 先拿 锁A 再要 锁B，线程2 先拿 锁B 再要 锁A ——");
     let (both_hold, both_tried) = (Barrier::new(2), Barrier::new(2));
     let reports = thread::scope(|s| -> Result<Vec<Result<(), Blocked>>, Box<dyn Error>> {

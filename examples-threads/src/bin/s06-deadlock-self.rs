@@ -11,16 +11,17 @@
 //!
 //! Run it: `cargo run -p examples-threads --bin s06-deadlock-self`.
 
-use std::error::Error;
 use std::time::Duration;
 
 use examples_threads::named_lock::NamedLock;
+use pace::Report;
 use parking_lot::ReentrantMutex;
 
 /// How long a stuck acquire waits before the program gives up, at time scale 1.
 const PATIENCE: Duration = Duration::from_secs(1);
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Report> {
+    pace::init();
     let patience = pace::scaled(PATIENCE);
 
     let lock = NamedLock::new("Lock"); // threading.Lock()

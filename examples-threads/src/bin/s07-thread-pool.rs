@@ -1,134 +1,64 @@
 //! §7 线程池 — a fixed pool, `submit` returning a future, a done-callback, `shutdown(True)`.
 //!
 //! The notes advise against creating threads without limit and for a thread pool instead, and
-//! show its calls: `future = pool.submit(task, url)`; `future.add_done_callback(done)`, where
-//! `done` prints `任务执行后的返回值` and the result; `pool.shutdown(True)` to wait for every
-//! task; then `fu.result()` for each collected future. This program does all of it, with
-//! download tasks: ten videos from a local "video site" that answers each after 1 s, on a pool
-//! of four threads — so about three rounds, three seconds.
+//! show its calls in one block: `pool.submit(task, url)` returns a future;
+//! `future.add_done_callback(done)` has `done` print `任务执行后的返回值` and the future's result
+//! once the task is over; `pool.shutdown(True)` waits for every task; then the futures collected
+//! in `future_list` give their results. The block leaves out the pool and the task; here the
+//! pool has four threads and the task downloads a video (`ureq::get`, Python's `requests.get`)
+//! from a local "video site" that answers each after 1 s — ten videos, so about three rounds.
+//! The program submits each task once and does both things the notes show with its future: adds
+//! the callback and keeps it in the list.
 //!
 //! Rust's standard library has no thread pool. The threads here are the `threadpool` crate's;
-//! `examples_threads::pool` adds `submit`, which returns a future: a per-task channel carries
-//! the result, `result()` waits for it, and the callback runs on the worker thread right after
-//! the task — as in Python's thread pool (a process pool runs it in the main process, §9.5).
-//! Each callback prints, on a line of its own under the snippet's line, the thread it runs on.
-//!
-//! In both languages a callback added to a future whose task has *already* finished runs at once,
-//! on the thread that adds it — here `main`. So that every callback shows the pool's side, the
-//! tasks wait at a gate that `main` opens only once it has added every callback.
+//! `examples_threads::pool` adds `submit`, which returns a future: `result()` waits for the
+//! task's return value, and a callback runs on the worker thread right after the task — as in
+//! Python's thread pool. The task returns a `Result` (a download can fail), whose error says
+//! which download failed and why; `value()` is `result()` for such a task: the value, or — where
+//! Python's `result()` raises — the error, which then ends `main` with that one line.
+//! `s07-callback-threads` shows on which thread each callback runs.
 //!
 //! Run it: `cargo run -p examples-threads --bin s07-thread-pool`.
 
-use std::collections::HashSet;
-use std::error::Error;
-use std::io;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::{self, ThreadId};
-use std::time::Duration;
-
-use examples_threads::download::{self, VideoServer};
+use examples_threads::download::{NETWORK_DELAY, VideoServer};
 use examples_threads::pool::{Future, ThreadPool};
+use pace::Report;
 
-/// Threads in the pool: a fixed number, however many tasks come.
-const WORKERS: usize = 4;
-/// Download tasks submitted.
-const TASKS: usize = 10;
-/// How long the video site waits before each answer, at time scale 1.
-const NETWORK_DELAY: Duration = Duration::from_secs(1);
+/// What a task returns: what it downloaded, or why it could not.
+type Download = Result<String, String>;
 
-/// Downloads `url`'s video; returns what was downloaded.
-fn task(url: &str) -> io::Result<String> {
-    let video = download::get(url)?;
-    Ok(format!("{url}：{} 字节", video.len()))
+/// Downloads the video at `url`.
+fn task(url: &str) -> Download {
+    let failed = |e: ureq::Error| format!("下载 {url} 失败：{e}");
+    let mut response = ureq::get(url).call().map_err(failed)?;
+    let content = response.body_mut().read_to_vec().map_err(failed)?;
+    Ok(format!("{url}：{} 字节", content.len()))
 }
 
-/// The future's result as text: the return value, or what went wrong.
-fn describe(future: &Future<io::Result<String>>) -> String {
-    match future.result() {
-        Ok(Ok(downloaded)) => downloaded.clone(),
-        Ok(Err(error)) => format!("下载失败：{error}"),
-        Err(panicked) => panicked.to_string(),
+/// The callback: prints the task's return value once the task is over.
+fn done(response: &Future<Download>) {
+    match response.value() {
+        Ok(value) => println!("任务执行后的返回值 {value}"),
+        Err(error) => eprintln!("{error}"),
     }
 }
 
-/// The done-callback: runs on the worker thread that ran the task, and notes which one that was.
-fn done(response: &Future<io::Result<String>>, seen: &Mutex<HashSet<ThreadId>>) {
-    let me = thread::current();
-    // One println: the two lines stay together when several callbacks print at once.
-    println!(
-        "任务执行后的返回值 {}\n  （回调在线程 {} {:?} 上执行）",
-        describe(response),
-        me.name().unwrap_or("?"),
-        me.id()
-    );
-    seen.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(me.id());
-}
+fn main() -> Result<(), Report> {
+    pace::init();
+    let site = VideoServer::start(pace::scaled(NETWORK_DELAY))?;
+    let pool = ThreadPool::new(4, "线程池-worker");
 
-/// Closed until [`open`](Gate::open): the tasks wait at it.
-#[derive(Default)]
-struct Gate {
-    open: Mutex<bool>,
-    opened: Condvar,
-}
-
-impl Gate {
-    fn wait(&self) {
-        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let _open = self
-            .opened
-            .wait_while(open, |open| !*open)
-            .unwrap_or_else(PoisonError::into_inner);
-    }
-
-    fn open(&self) {
-        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        self.opened.notify_all();
-    }
-}
-
-fn main() -> Result<(), Box<dyn Error>> {
-    let server = VideoServer::start(pace::scaled(NETWORK_DELAY))?;
-    let pool = ThreadPool::new(WORKERS, "线程池-worker"); // ThreadPoolExecutor(4)
-    println!(
-        "线程池：{} 个线程；主线程是 {} {:?}",
-        pool.workers(),
-        thread::current().name().unwrap_or("?"),
-        thread::current().id()
-    );
-
-    // Which threads ran the callbacks: to count them at the end.
-    let callback_threads = Arc::new(Mutex::new(HashSet::new()));
-
-    // No task finishes before every callback is added: they all run on the workers.
-    let gate = Arc::new(Gate::default());
     let mut future_list = Vec::new();
-    for i in 1..=TASKS {
-        let url = server.url(&format!("video-{i}.mp4"));
-        let gate = Arc::clone(&gate);
-        let future = pool.submit(move || {
-            gate.wait();
-            task(&url)
-        });
-
-        let seen = Arc::clone(&callback_threads);
-        future.add_done_callback(move |response| done(response, &seen));
+    for i in 1..=10 {
+        let url = site.url(&format!("video-{i}.mp4"));
+        let future = pool.submit(move || task(&url));
+        future.add_done_callback(done);
         future_list.push(future);
     }
-    gate.open();
-    println!("{TASKS} 个任务已提交；pool.shutdown(True)：等池里的任务全部做完……");
 
-    pool.shutdown();
-    println!("线程池已关闭，所有任务都已完成");
+    pool.shutdown(); // waits for every task, and every callback
     for fu in &future_list {
-        println!("{}", describe(fu));
+        println!("{}", fu.value()?);
     }
-
-    let threads = callback_threads
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .len();
-    println!("{TASKS} 个任务由 {threads} 个线程完成，没有多建线程（线程池共 {WORKERS} 个）");
     Ok(())
 }

@@ -23,13 +23,12 @@ struct Singleton {
     name: String,
 }
 
-static INSTANCE: OnceLock<Singleton> = OnceLock::new(); // instance = None
+static INSTANCE: OnceLock<Singleton> = OnceLock::new(); // the class attribute: empty at first
 
 impl Singleton {
     /// `Singleton(name)`: the first call creates the instance, every call returns it.
     fn new(name: &str) -> &'static Singleton {
-        // if cls.instance: return cls.instance
-        // cls.instance = object.__new__(cls); return cls.instance
+        // If the instance is there, hand it back; otherwise create it, keep it, hand it back.
         INSTANCE.get_or_init(|| Singleton {
             name: name.to_string(),
         })
@@ -43,10 +42,11 @@ impl fmt::Display for Singleton {
 }
 
 fn main() {
+    pace::init();
     let obj1 = Singleton::new("alex");
     let obj2 = Singleton::new("SB");
 
-    println!("{obj1} {obj2}"); // print(obj1, obj2)
+    println!("{obj1} {obj2}"); // both, on one line, as the snippet prints them
     println!(
         "name: {}（Python 每次调用都会重新执行 __init__，那里的 name 会变成 'SB'；这里只构造一次）",
         obj2.name

@@ -26,6 +26,7 @@ use std::thread;
 use examples_threads::accumulate::{self, ROUNDS, fastest};
 use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::unistd::Pid;
+use pace::Report;
 
 /// The CPUs in `set`.
 fn cpus(set: &CpuSet) -> Vec<usize> {
@@ -34,7 +35,14 @@ fn cpus(set: &CpuSet) -> Vec<usize> {
         .collect()
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+/// CPUs as a list, `[0, 1]`.
+fn list(cpus: &[usize]) -> String {
+    let numbers: Vec<String> = cpus.iter().map(usize::to_string).collect();
+    format!("[{}]", numbers.join(", "))
+}
+
+fn main() -> Result<(), Report> {
+    pace::init();
     let numbers = accumulate::numbers_at_time_scale();
     let cores = thread::available_parallelism()?.get();
     let this_thread = Pid::from_raw(0);
@@ -59,8 +67,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     only_one.set(one_cpu)?;
     sched_setaffinity(this_thread, &only_one)?;
     println!(
-        "sched_setaffinity：主线程和它新建的线程只能用 CPU {:?}",
-        cpus(&sched_getaffinity(this_thread)?)
+        "sched_setaffinity：主线程和它新建的线程只能用 CPU {}",
+        list(&cpus(&sched_getaffinity(this_thread)?))
     );
     let pinned_run = fastest(|| accumulate::sum_on_threads(0..numbers, cores));
     sched_setaffinity(this_thread, &all_cpus)?;

@@ -27,7 +27,7 @@ mod utils {
         }
     }
 
-    // single = Singleton()
+    // The module's one object, created when the module is first used.
     pub static SINGLE: LazyLock<Singleton> = LazyLock::new(|| {
         let single = Singleton {
             name: "武沛齐".to_string(),
@@ -39,23 +39,24 @@ mod utils {
 
 /// One place that imports it.
 mod first {
-    use crate::utils::SINGLE; // from xx import single
+    use crate::utils::SINGLE; // imports the module's object
 
     pub fn show() {
-        println!("{}", *SINGLE); // print(single)
+        println!("{}", *SINGLE); // prints it
     }
 }
 
 /// Another place that imports it.
 mod second {
-    use crate::utils::SINGLE; // from xx import single
+    use crate::utils::SINGLE; // imports the module's object
 
     pub fn show() {
-        println!("{}", *SINGLE); // print(single)
+        println!("{}", *SINGLE); // prints it
     }
 }
 
 fn main() {
+    pace::init();
     first::show();
     second::show();
 }

@@ -24,8 +24,8 @@ struct Singleton {
     name: String,
 }
 
-static INSTANCE: OnceLock<Singleton> = OnceLock::new(); // instance = None
-static LOCK: ReentrantMutex<()> = ReentrantMutex::new(()); // lock = threading.RLock()
+static INSTANCE: OnceLock<Singleton> = OnceLock::new(); // no instance yet
+static LOCK: ReentrantMutex<()> = ReentrantMutex::new(()); // the class's RLock
 
 impl Singleton {
     /// `Singleton()`: the first call creates the instance, every call returns it.
@@ -34,7 +34,7 @@ impl Singleton {
         if let Some(instance) = INSTANCE.get() {
             return instance;
         }
-        let _locked = LOCK.lock(); // with cls.lock:
+        let _locked = LOCK.lock(); // held until this function returns
         if let Some(instance) = INSTANCE.get() {
             return instance; // created by another thread while this one waited for the lock
         }
@@ -50,10 +50,11 @@ fn py_bool(value: bool) -> &'static str {
 }
 
 fn main() {
+    pace::init();
     let obj1 = Singleton::new();
     let obj2 = Singleton::new();
 
-    println!("{}", py_bool(ptr::eq(obj1, obj2))); // print(obj1 is obj2)
+    println!("{}", py_bool(ptr::eq(obj1, obj2))); // the same object?
     println!(
         "（obj2.name 是 {}：Python 每次调用都会重新执行 __init__，这里只构造一次）",
         obj2.name

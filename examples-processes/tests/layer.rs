@@ -1,0 +1,177 @@
+//! The process layer: a child's role does not leak into programs it starts; a join does not
+//! hold up `active_children()`; a fork server's child works in the parent's directory with the
+//! parent's arguments; a child started from a thread that ends lives on; an unusable TMPDIR
+//! and an impossible time scale are one line each, never a panic.
+
+use std::time::Duration;
+
+use harness::{Spec, Status, example};
+
+fn layer(mode: &str) -> harness::Outcome {
+    Spec::new(harness::fixture("layer"))
+        .arg(mode)
+        .timeout(Duration::from_secs(60))
+        .run_ok()
+}
+
+#[test]
+fn a_program_started_by_a_spawned_child_is_an_ordinary_program() {
+    let out = layer("nested");
+    assert_eq!(
+        out.lines(),
+        ["inner child ran", "inner program: exit status: 0"],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn active_children_answers_at_once_while_another_thread_joins() {
+    let out = layer("active");
+    assert_eq!(
+        out.lines(),
+        [
+            "active_children() during a join: 1 running, answered within 50 ms: true",
+            "joined, exit code Some(0)",
+        ],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_fork_server_child_works_in_the_parents_directory_with_its_arguments() {
+    let out = layer("cwd");
+    let lines = out.lines();
+    let parent = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("parent cwd: "))
+        .unwrap_or_else(|| panic!("{}", out.report()));
+    assert!(
+        lines.contains(&format!("child cwd: {parent}").as_str()),
+        "{}",
+        out.report()
+    );
+    assert!(
+        lines.contains(&"child argv[1]: Some(\"cwd\")"),
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_child_started_from_a_thread_that_ends_lives_on() {
+    let out = layer("thread");
+    assert_eq!(
+        out.lines(),
+        ["child of an ended thread: exit code Some(0)"],
+        "{}",
+        out.report()
+    );
+}
+
+/// Every program of the crate, with the arguments that make it quick.
+const PROGRAMS: &[(&str, &[&str])] = &[
+    (env!("CARGO_BIN_EXE_s02-thread-vs-process"), &["3"]),
+    (env!("CARGO_BIN_EXE_s09-start-methods"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-fork-unflushed"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-fork-flushed"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-fork-lock"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-fork-refused"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-process-name"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-custom-process"), &[]),
+    (env!("CARGO_BIN_EXE_s09-1-cpu-count"), &[]),
+    (env!("CARGO_BIN_EXE_s09-4-process-lock"), &[]),
+    (env!("CARGO_BIN_EXE_s09-4-without-lock"), &[]),
+    (env!("CARGO_BIN_EXE_s09-4-without-join"), &[]),
+    (env!("CARGO_BIN_EXE_s09-5-process-pool"), &[]),
+    (env!("CARGO_BIN_EXE_s09-5-pool-callback"), &[]),
+];
+
+#[test]
+fn an_unusable_tmpdir_is_one_line_never_a_panic() {
+    std::thread::scope(|s| {
+        for (program, args) in PROGRAMS {
+            s.spawn(move || {
+                let out = example(program)
+                    .args(*args)
+                    .env("TMPDIR", "/nonexistent/tmp")
+                    .run();
+                assert!(out.leftovers.is_empty(), "{}", out.report());
+                if out.status == Status::Exited(0) {
+                    return; // it needs no temporary directory
+                }
+                assert_eq!(out.status, Status::Exited(1), "{}", out.report());
+                let lines: Vec<&str> = out.stderr.lines().collect();
+                assert!(
+                    lines.len() == 1 && lines[0].contains("/nonexistent/tmp"),
+                    "one line naming the directory:\n{}",
+                    out.report()
+                );
+            });
+        }
+    });
+}
+
+#[test]
+fn a_time_scale_of_1e300_is_refused_in_one_line_and_the_program_runs() {
+    for program in [
+        env!("CARGO_BIN_EXE_s09-1-fork-flushed"),
+        env!("CARGO_BIN_EXE_s09-1-custom-process"),
+    ] {
+        let out = example(program).env(pace::ENV, "1e300").run_ok();
+        assert_eq!(
+            out.stderr,
+            "EXAMPLES_TIME_SCALE=1e300: not a time scale (a number from 0 to 1000); using 1.0\n",
+            "once, by the parent only:\n{}",
+            out.report()
+        );
+    }
+}
+
+/// `| head -1`: every program ends quietly once its reader is gone — killed by SIGPIPE as a Unix
+/// tool is, or done already — with no panic and nothing left behind.
+#[test]
+fn every_program_ends_quietly_when_its_stdout_is_closed_after_one_line() {
+    std::thread::scope(|s| {
+        for (program, args) in PROGRAMS {
+            s.spawn(move || {
+                let out = example(program).args(*args).close_stdout_after(1).run();
+                assert!(
+                    matches!(
+                        out.status,
+                        Status::Exited(0) | Status::Signaled(libc::SIGPIPE)
+                    ),
+                    "{}",
+                    out.report()
+                );
+                assert!(out.leftovers.is_empty(), "{}", out.report());
+                assert!(
+                    !out.stderr.contains("panicked") && !out.stderr.contains("Broken pipe"),
+                    "{}",
+                    out.report()
+                );
+            });
+        }
+    });
+}
+
+/// `EXAMPLES_TIME_SCALE=0.05 s09-1-fork-lock | head -1`: the child's threads meet the closed
+/// pipe before the barrier; nothing may wait for a thread that died first.
+#[test]
+fn fork_lock_into_a_closed_pipe_ends_within_5_s_leaving_nothing() {
+    let out = example(env!("CARGO_BIN_EXE_s09-1-fork-lock"))
+        .close_stdout_after(1)
+        .timeout(Duration::from_secs(5))
+        .run();
+    assert!(
+        matches!(
+            out.status,
+            Status::Exited(0) | Status::Signaled(libc::SIGPIPE)
+        ),
+        "{}",
+        out.report()
+    );
+    assert!(out.leftovers.is_empty(), "{}", out.report());
+    assert_eq!(out.stdout, "来了\n", "{}", out.report());
+}
