@@ -52,8 +52,10 @@ pub fn stylesheet() -> String {
             .and_then(|theme| css_for_theme_with_class_style(theme, CLASSES).ok())
             .unwrap_or_default()
     };
+    // Each theme only under its own scheme: a class that one theme colours and the other does
+    // not would otherwise keep the light colour on a dark page.
     format!(
-        "/* Highlighting: syntect's {LIGHT} */\n{}\n/* and {DARK} when the system is dark */\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
+        "/* Highlighting: syntect's {LIGHT} when the system is light */\n@media not (prefers-color-scheme: dark) {{\n{}\n}}\n/* and {DARK} when it is dark */\n@media (prefers-color-scheme: dark) {{\n{}\n}}\n",
         css(LIGHT),
         css(DARK)
     )
@@ -79,6 +81,7 @@ mod tests {
     fn the_stylesheet_has_a_light_and_a_dark_theme() {
         let css = stylesheet();
         assert!(css.contains(".hl-"), "no highlighting classes");
-        assert!(css.contains("prefers-color-scheme: dark"));
+        assert!(css.contains("@media (prefers-color-scheme: dark)"));
+        assert!(css.contains("@media not (prefers-color-scheme: dark)"));
     }
 }

@@ -237,16 +237,26 @@ fn program_html(program: &Program, links: &Links) -> String {
             escape(extended)
         );
     }
+    // The header's first paragraph says what the program is; then the code, level with the
+    // snippet on the left; then the rest of the header, and how to run it.
+    let (summary, rest) = split_first_paragraph(&program.header);
     let _ = writeln!(
         html,
         "<div class=\"header\">{}</div>",
-        markdown::to_html(&program.header)
+        markdown::to_html(summary)
     );
     let _ = writeln!(
         html,
         "<pre class=\"source\"><code>{}</code></pre>",
         crate::highlight::to_html(&program.body, Some("rust"))
     );
+    if !rest.trim().is_empty() {
+        let _ = writeln!(
+            html,
+            "<div class=\"header about\">{}</div>",
+            markdown::to_html(rest)
+        );
+    }
     if !program.commands.is_empty() {
         html.push_str("<div class=\"commands\">Run it:");
         for command in &program.commands {
@@ -259,6 +269,15 @@ fn program_html(program: &Program, links: &Links) -> String {
     }
     html.push_str("</div>\n");
     html
+}
+
+/// Markdown's first paragraph (up to the first blank line) and the rest.
+fn split_first_paragraph(markdown: &str) -> (&str, &str) {
+    let text = markdown.trim_start_matches('\n');
+    match text.find("\n\n") {
+        Some(end) => (&text[..end], &text[end + 2..]),
+        None => (text, ""),
+    }
 }
 
 /// An extension beneath its snippet's pair: the program on the right, its output beneath.
@@ -477,6 +496,15 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot; &#39;d&#39;"
         );
         assert_eq!(escape("收到收到"), "收到收到");
+    }
+
+    #[test]
+    fn the_first_paragraph_of_a_header_is_split_from_the_rest() {
+        assert_eq!(
+            split_first_paragraph("§5 线程锁 — the lock.\n\nThe snippet: …\n\nRun it."),
+            ("§5 线程锁 — the lock.", "The snippet: …\n\nRun it.")
+        );
+        assert_eq!(split_first_paragraph("one line"), ("one line", ""));
     }
 
     #[test]
