@@ -27,18 +27,43 @@
 //!   [`Error::Disconnected`]. Give each child its own sender and drop the parent's before
 //!   forking others, or use spawn or forkserver, whose children hold only what they are given.
 //! - Items still queued when the `Queue` is dropped are dropped with it, as at the end of a
-//!   Python program. A producer whose items nobody takes blocks in `put` once the channel's
-//!   kernel buffer (some hundred kilobytes) is full — the caveat Python gives about joining a
-//!   process that has put items before they were consumed.
+//!   Python program.
+//! - **put returns at once** (for the item types below), as Python's does: the item goes into the
+//!   sender's buffer, and a *feeding thread* sends what has gathered there to the consumer —
+//!   many items in one message when they come faster than one message at a time can carry them.
+//!   That is what makes a queue fast: a message between processes costs microseconds, an item
+//!   in a batch a few nanoseconds. Python's `Queue` has the same thread. It starts with the
+//!   first `put`, and ends once it has been idle for 10 ms, or when the sender is dropped or
+//!   flushed ([`QueueSender::flush`]). The buffer holds at most 4 096 items: a `put` that finds it
+//!   full waits for the thread, which waits for the consumer once the channel's kernel buffer is
+//!   full (some hundred kilobytes) — the caveat Python gives about joining a process that has
+//!   put items before they were consumed.
+//! - **a producer's items all arrive**: dropping a sender — which a child's target does when it
+//!   returns — sends what is still in its buffer first, and a process that exits
+//!   (`std::process::exit`, the end of `main`) with a sender alive sends it too (as Python
+//!   joins the feeding thread at exit). A producer that is *killed* loses what it had not sent
+//!   yet, as in Python.
+//! - **fork and the feeding thread**: the process layer refuses to fork a process that has more
+//!   than one thread, and a sender's feeding thread is one. A producer that forks right after
+//!   putting is not refused (the fork waits a moment for threads that are ending, and an idle
+//!   feeding thread ends within 10 ms); [`QueueSender::flush`] before the fork makes sure.
+//! - **which items go in batches**: only those of a type that cannot carry a channel — a type
+//!   without drop glue (numbers, chars, bools, tuples and arrays of them: ipc-channel's handles
+//!   own descriptors, so they have drop glue), `String`, `Vec<u8>` and [`PyValue`]. ipc-channel
+//!   refuses (panics) to send more than 64 descriptors in one message and cannot say how many an
+//!   item carries, so items of any other type — which may hold a [`QueueSender`], a pipe's
+//!   [`Connection`](crate::Connection), a proxy — are sent one per message, by `put` itself, as
+//!   before: `put` returns once the item is in the channel.
 //!
 //! # How
 //!
 //! Each handle has a channel of its own to the consumer. The consumer watches all of them in an
-//! [`IpcReceiverSet`]: an item arrives as a message; a producer's end closing (exit, crash, kill)
-//! arrives as `ChannelClosed`, after every item that producer put. A new sender's channel is
-//! announced to the consumer — its receiving end sent over the channel of the handle that made
-//! it — *before* the new sender exists, so the consumer learns of every producer before it can
-//! miss one closing.
+//! [`IpcReceiverSet`]: items arrive as messages (one, or a batch); a producer's end closing
+//! (exit, crash, kill) arrives as `ChannelClosed`, after every item that producer sent. A new
+//! sender's channel is announced to the consumer — its receiving end sent over the channel of
+//! the handle that made it — *before* the new sender exists, so the consumer learns of every
+//! producer before it can miss one closing. A sender's items go out in the order they were put:
+//! one buffer, one feeding thread, one channel.
 //!
 //! ```compile_fail,E0277
 //! # use examples_ipc::Queue;
@@ -49,9 +74,11 @@
 //! let p = Process::new(target!(task), (queue,));
 //! ```
 
+use std::any::TypeId;
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once, PoisonError, Weak};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use examples_processes::Wire;
@@ -59,7 +86,15 @@ use ipc_channel::TrySelectError;
 use ipc_channel::ipc::{self, IpcReceiver, IpcReceiverSet, IpcSelectionResult, IpcSender};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Result, is_peer_gone};
+use crate::pyvalue::PyValue;
+
+/// The most items a sender's buffer holds: a `put` that finds it full waits.
+const BUFFER: usize = 4096;
+/// The most items in one message.
+const BATCH: usize = 1024;
+/// How long a feeding thread with nothing to send waits for more before it ends.
+const LINGER: Duration = Duration::from_millis(10);
 
 /// What travels on a producer's channel.
 #[derive(Serialize, Deserialize)]
@@ -67,6 +102,8 @@ use crate::error::{Context, Error, Result};
 enum Packet<T> {
     /// An item put into the queue.
     Item(T),
+    /// Items put into the queue, in the order they were put.
+    Items(Vec<T>),
     /// The receiving end of a new producer's channel (made by `sender`, `try_clone`).
     Producer(IpcReceiver<Packet<T>>),
 }
@@ -81,6 +118,38 @@ pub struct Queue<T: Wire> {
 /// A handle that puts into a [`Queue`], for another process or thread: `queue.sender()?`.
 pub struct QueueSender<T: Wire> {
     tx: IpcSender<Packet<T>>,
+    /// The buffer and its feeding thread, for items that go in batches (see the module docs).
+    feed: Option<Arc<Feed<T>>>,
+}
+
+/// A sender's buffer, shared with its feeding thread.
+struct Feed<T> {
+    state: Mutex<FeedState<T>>,
+    /// Wakes the feeding thread: items to send, or asked to finish.
+    work: Condvar,
+    /// Wakes those who wait for the feeding thread: room in the buffer, or it has ended.
+    done: Condvar,
+}
+
+struct FeedState<T> {
+    buffer: VecDeque<T>,
+    /// A feeding thread is running (it alone sets this back to false, as it ends).
+    running: bool,
+    /// It is waiting for work: a put must wake it.
+    idle: bool,
+    /// It is asked to end as soon as the buffer is empty.
+    finish: bool,
+    /// Why the items could not be sent; every later put fails with it.
+    failed: Option<Failure>,
+}
+
+/// Why a feeding thread stopped sending.
+#[derive(Clone)]
+enum Failure {
+    /// The consumer is gone.
+    Disconnected,
+    /// Something else: what.
+    Other(String),
 }
 
 /// The receiving side, in the process that created the queue.
@@ -105,12 +174,24 @@ fn new_sender<T: Wire>(tx: &IpcSender<Packet<T>>) -> Result<QueueSender<T>> {
     let (new_tx, rx) = ipc::channel::<Packet<T>>().context(context)?;
     // The consumer hears of the new channel before the new sender can put anything or close.
     tx.send(Packet::Producer(rx)).context(context)?;
-    Ok(QueueSender { tx: new_tx })
+    Ok(QueueSender::over(new_tx))
 }
 
 fn put<T: Wire>(tx: &IpcSender<Packet<T>>, item: T) -> Result<()> {
     tx.send(Packet::Item(item))
         .context(|| "putting an item into a queue".to_string())
+}
+
+/// Whether items of type `T` can go many to a message: whether they surely carry no channel
+/// (see the module docs).
+fn batched<T: 'static>() -> bool {
+    !std::mem::needs_drop::<T>()
+        || [
+            TypeId::of::<String>(),
+            TypeId::of::<Vec<u8>>(),
+            TypeId::of::<PyValue>(),
+        ]
+        .contains(&TypeId::of::<T>())
 }
 
 impl<T: Wire> Queue<T> {
@@ -195,15 +276,220 @@ impl<T: Wire> Queue<T> {
 }
 
 impl<T: Wire> QueueSender<T> {
-    /// Puts `item` into the queue (`q.put(item)`). Fails if the consumer is gone.
+    /// A sender that puts over `tx`.
+    fn over(tx: IpcSender<Packet<T>>) -> Self {
+        let feed = batched::<T>().then(|| {
+            let feed = Arc::new(Feed {
+                state: Mutex::new(FeedState {
+                    buffer: VecDeque::new(),
+                    running: false,
+                    idle: false,
+                    finish: false,
+                    failed: None,
+                }),
+                work: Condvar::new(),
+                done: Condvar::new(),
+            });
+            flushed_at_exit(&feed);
+            feed
+        });
+        QueueSender { tx, feed }
+    }
+
+    /// Puts `item` into the queue (`q.put(item)`) and returns; a thread of this sender sends it
+    /// (see the module docs). Waits while the buffer is full. Fails once the consumer is known
+    /// to be gone.
     pub fn put(&self, item: impl Into<T>) -> Result<()> {
-        put(&self.tx, item.into())
+        let Some(feed) = &self.feed else {
+            return put(&self.tx, item.into());
+        };
+        let mut state = feed.state();
+        loop {
+            if let Some(failure) = &state.failed {
+                return Err(failure.error());
+            }
+            if state.buffer.len() < BUFFER {
+                break;
+            }
+            state = feed
+                .done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        state.buffer.push_back(item.into());
+        if !state.running {
+            state.running = true;
+            let (feed, tx) = (Arc::clone(feed), self.tx.clone());
+            let started = thread::Builder::new()
+                .name("queue-feeder".into())
+                .spawn(move || feeder(&feed, tx));
+            if let Err(e) = started {
+                // No thread to be had: send the buffer from here, as a put without one would.
+                state.running = false;
+                let items: Vec<T> = state.buffer.drain(..).collect();
+                drop(state);
+                return self
+                    .tx
+                    .send(Packet::Items(items))
+                    .context(|| format!("putting an item into a queue (no feeding thread: {e})"));
+            }
+        } else if state.idle {
+            drop(state);
+            feed.work.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Waits until every item put so far has been sent and the feeding thread has ended (a
+    /// later put starts another) — before a fork, for one (see the module docs). Fails if the
+    /// consumer is gone. Dropping the sender does the same.
+    pub fn flush(&self) -> Result<()> {
+        let Some(feed) = &self.feed else {
+            return Ok(());
+        };
+        feed.finish()
     }
 
     /// Another sender for the same queue (`Clone` cannot be used: making a channel can fail).
     pub fn try_clone(&self) -> Result<Self> {
         new_sender(&self.tx)
     }
+}
+
+/// What was put goes before the sender (see the module docs).
+impl<T: Wire> Drop for QueueSender<T> {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+impl<T> Feed<T> {
+    fn state(&self) -> MutexGuard<'_, FeedState<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Asks the feeding thread to send what is left and end; waits until it has.
+    fn finish(&self) -> Result<()> {
+        let mut state = self.state();
+        if state.running {
+            state.finish = true;
+            if state.idle {
+                self.work.notify_one();
+            }
+            while state.running {
+                state = self
+                    .done
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            state.finish = false;
+        }
+        match &state.failed {
+            Some(failure) => Err(failure.error()),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Failure {
+    fn error(&self) -> Error {
+        let context = "putting an item into a queue";
+        match self {
+            Failure::Disconnected => Error::disconnected(context),
+            Failure::Other(what) => Error::channel(context, what),
+        }
+    }
+}
+
+/// A sender's feeding thread: sends what gathers in the buffer, as many items as are there (up
+/// to [`BATCH`]) in one message, until the buffer has stayed empty for [`LINGER`] or it is asked
+/// to finish.
+fn feeder<T: Wire>(feed: &Feed<T>, tx: IpcSender<Packet<T>>) {
+    let mut state = feed.state();
+    loop {
+        if state.buffer.is_empty() {
+            if state.finish {
+                break;
+            }
+            state.idle = true;
+            let (woken, waited) = feed
+                .work
+                .wait_timeout(state, LINGER)
+                .unwrap_or_else(PoisonError::into_inner);
+            state = woken;
+            state.idle = false;
+            if waited.timed_out() && state.buffer.is_empty() {
+                break;
+            }
+            continue;
+        }
+        let n = state.buffer.len().min(BATCH);
+        let batch: Vec<T> = state.buffer.drain(..n).collect();
+        drop(state);
+        feed.done.notify_all(); // room in the buffer
+        let sent = tx.send(Packet::Items(batch));
+        state = feed.state();
+        if let Err(e) = sent {
+            state.failed = Some(match e {
+                ipc_channel::IpcError::Disconnected => Failure::Disconnected,
+                ipc_channel::IpcError::Io(io) if is_peer_gone(&io) => Failure::Disconnected,
+                other => Failure::Other(other.to_string()),
+            });
+            // Nobody will take them.
+            state.buffer.clear();
+            break;
+        }
+    }
+    state.running = false;
+    drop(state);
+    drop(tx);
+    feed.done.notify_all();
+}
+
+/// Something whose buffered items can be sent: a feed, its item type forgotten.
+trait Flush: Send + Sync {
+    fn flush(&self);
+}
+
+impl<T: Send> Flush for Feed<T> {
+    fn flush(&self) {
+        let _ = self.finish();
+    }
+}
+
+/// The feeds of this process, for the exit.
+static FEEDS: Mutex<Vec<Weak<dyn Flush>>> = Mutex::new(Vec::new());
+
+/// Sends what is still buffered in `feed` when this process exits (`std::process::exit`, the
+/// end of `main`), as Python joins a queue's feeding thread at exit. (A forked child of the
+/// process layer ends with `_exit` once its target has returned — the target's senders are
+/// dropped by then.)
+fn flushed_at_exit<T: Send + 'static>(feed: &Arc<Feed<T>>) {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: `flush_all` is an `extern "C" fn()` that lives as long as the program and
+        // does not unwind.
+        unsafe { libc::atexit(flush_all) };
+    });
+    let feed: Arc<dyn Flush> = feed.clone();
+    let mut feeds = FEEDS.lock().unwrap_or_else(PoisonError::into_inner);
+    feeds.retain(|f| f.strong_count() > 0);
+    feeds.push(Arc::downgrade(&feed));
+}
+
+extern "C" fn flush_all() {
+    // Nothing may unwind out of an `extern "C"` function.
+    let _ = std::panic::catch_unwind(|| {
+        let feeds: Vec<Arc<dyn Flush>> = FEEDS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for feed in feeds {
+            feed.flush();
+        }
+    });
 }
 
 impl<T> Consumer<T> {
@@ -231,6 +517,7 @@ impl<T: Wire> ConsumerState<T> {
                         .map_err(|e| Error::channel(context(), e))?
                     {
                         Packet::Item(item) => self.items.push_back(item),
+                        Packet::Items(items) => self.items.extend(items),
                         Packet::Producer(rx) => {
                             self.set.add(rx).context(context)?;
                             self.producers += 1;
@@ -266,11 +553,10 @@ impl<T: Wire> Serialize for QueueSender<T> {
     }
 }
 
+/// A sender arrives with an empty buffer of its own.
 impl<'de, T: Wire> Deserialize<'de> for QueueSender<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(QueueSender {
-            tx: IpcSender::deserialize(deserializer)?,
-        })
+        Ok(QueueSender::over(IpcSender::deserialize(deserializer)?))
     }
 }
 
@@ -325,6 +611,31 @@ mod tests {
         assert_eq!(queue.get().expect("get"), 1);
         let error = queue.get().expect_err("no sender exists");
         assert!(error.is_disconnected(), "{error}");
+    }
+
+    #[test]
+    fn only_items_that_cannot_carry_a_channel_go_in_batches() {
+        assert!(batched::<i64>());
+        assert!(batched::<(u8, f64)>());
+        assert!(batched::<String>());
+        assert!(batched::<Vec<u8>>());
+        assert!(batched::<PyValue>());
+        assert!(!batched::<QueueSender<i32>>());
+        assert!(!batched::<IpcSender<i32>>());
+        assert!(!batched::<Vec<String>>());
+    }
+
+    #[test]
+    fn a_dropped_sender_has_sent_what_was_put() {
+        let queue = Queue::<String>::new().expect("queue");
+        let producer = queue.sender().expect("sender");
+        for i in 0..3000 {
+            producer.put(i.to_string()).expect("put");
+        }
+        drop(producer);
+        let got: Vec<String> = std::iter::from_fn(|| queue.get_nowait().ok()).collect();
+        assert_eq!(got.len(), 3000, "all there at once, without waiting");
+        assert_eq!(got.last().map(String::as_str), Some("2999"));
     }
 
     #[test]
