@@ -410,6 +410,30 @@ pub fn faster_by_rate(rust: &[f64], python: &[f64]) -> f64 {
     }
 }
 
+/// The sentence a verdict adds where Rust is not ahead of Python: the rows (a name and its
+/// Rust × faster) below 1×, and `why` — or nothing when Rust is ahead in every row. In quick
+/// mode a debug build is one reason more.
+pub fn behind(rows: impl IntoIterator<Item = (String, f64)>, quick: bool, why: &str) -> String {
+    let behind: Vec<String> = rows
+        .into_iter()
+        .filter(|(_, ratio)| *ratio < 1.0)
+        .map(|(name, ratio)| format!("{name} {}", times(ratio)))
+        .collect();
+    if behind.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Where Rust is not ahead ({}): {}{why}",
+        behind.join("; "),
+        if quick {
+            "this is a debug build (`--quick`), many times slower than the full run's release \
+             build; and "
+        } else {
+            ""
+        }
+    )
+}
+
 /// `12.3×`, or `—` for no figure.
 pub fn times(ratio: f64) -> String {
     if ratio.is_finite() {
@@ -445,6 +469,23 @@ impl Pairs {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn behind_names_the_rows_below_one_and_says_why() {
+        let rows = || {
+            vec![
+                ("a".to_string(), 2.0),
+                ("b".to_string(), 0.5),
+                ("c".to_string(), f64::NAN),
+            ]
+        };
+        assert_eq!(
+            super::behind(rows(), false, "the wait is the same."),
+            " Where Rust is not ahead (b 0.500×): the wait is the same."
+        );
+        assert!(super::behind(rows(), true, "x").contains("debug build"));
+        assert_eq!(super::behind(vec![("a".to_string(), 1.5)], false, "x"), "");
+    }
+
     use super::*;
 
     #[test]

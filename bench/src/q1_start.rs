@@ -206,6 +206,12 @@ pub fn run(settings: &Settings) -> Result<Section> {
             num(spawned),
             python::times(spawn_x),
         ));
+        verdict.push_str(&python::behind(
+            rows.iter().map(|r| (r.0.trim().to_string(), r.5)),
+            s.quick,
+            "most of a start and a join is the kernel's work (a new thread or process, a wait \
+             for its end), the same for both languages.",
+        ));
     }
     Ok(Section {
         id: "q1-start-cost",

@@ -194,6 +194,16 @@ pub fn run(settings: &Settings) -> Result<Section> {
             python::times(one_x),
             python::times(cores_x),
         ));
+        verdict.push_str(&python::behind(
+            worker_counts.iter().zip(&faster).flat_map(|(w, f)| {
+                [
+                    (format!("{w} threads"), f.0),
+                    (format!("{w} processes"), f.1),
+                ]
+            }),
+            settings.quick,
+            "the machine gave Rust's rounds less CPU than Python's (see the control).",
+        ));
     }
     table.row(vec![
         format!("control: {cores} whole copies at once"),

@@ -46,6 +46,15 @@ fn send_on_pipe(count: u64, go: IpcReceiver<()>, conn: Connection<u64>) {
     }
 }
 
+/// In a child process: send back every number that comes, until the requests close.
+fn echo(requests: IpcReceiver<u64>, replies: IpcSender<u64>) {
+    while let Ok(n) = requests.recv() {
+        if replies.send(n).is_err() {
+            return;
+        }
+    }
+}
+
 /// Python's channels, in the order its samples come in: the rows of the table each stands
 /// beside (by index), and the command of `bench/python/q6_channels.py` that measures it.
 const PYTHON_TWINS: [(&[usize], &str); 4] = [
@@ -148,6 +157,30 @@ fn manager_calls(dict: &DictProxy, count: u64) -> Measurement<'_> {
     })
 }
 
+/// Round trips per second over two bare ipc-channels to an echoing child: the floor under a
+/// Manager proxy call (the same two messages and two wake-ups, nothing else). One measurement.
+fn round_trips(count: u64) -> Measurement<'static> {
+    Box::new(move || {
+        let (requests, child_requests) = ipc::channel::<u64>()?;
+        let (child_replies, replies) = ipc::channel::<u64>()?;
+        let join = spawned(Process::new(target!(echo), (child_requests, child_replies)))?;
+        // The child's start is not timed: its first answer says it is there.
+        requests.send(0)?;
+        replies.recv()?;
+        let started = Instant::now();
+        for i in 0..count {
+            requests.send(i)?;
+            if replies.recv()? != i {
+                return Err("the echo answered out of turn".into());
+            }
+        }
+        let per_second = count as f64 / started.elapsed().as_secs_f64();
+        drop(requests);
+        join()?;
+        Ok(per_second)
+    })
+}
+
 pub fn run(settings: &Settings) -> Result<Section> {
     let count: u64 = settings.pick(100_000, 1_000_000);
     let ipc_count: u64 = settings.pick(20_000, 200_000);
@@ -223,6 +256,10 @@ pub fn run(settings: &Settings) -> Result<Section> {
             "processes: Manager proxy call (a round trip)",
             manager_calls(&dict, manager_count),
         ),
+        (
+            "  floor: a bare ipc-channel round trip",
+            round_trips(manager_count),
+        ),
     ];
     // Round by round: every Rust channel, then Python's (an interpreter passes fewer messages
     // in the same time, so it is given fewer).
@@ -279,32 +316,52 @@ pub fn run(settings: &Settings) -> Result<Section> {
         });
         faster.push(ratio);
     }
+    let micros = |per_second: f64| crate::report::num(1e6 / per_second);
     let mut verdict = format!(
         "between threads a message is handed over in memory: {}/s (std), {}/s (crossbeam). \
          Between processes it is serialized and goes through the kernel: ipc-channel {}/s, {}× \
-         fewer than std's channel; the Queue {}/s and the Pipe {}/s, built on it. A Manager \
-         proxy call waits for the server's answer each time: {}/s. Exchanging data between \
-         processes (§9.3) costs far more than sharing it between threads.",
+         fewer than std's channel. The Pipe, built on it, sends one message per item: {}/s. \
+         The Queue passes {}/s, more than the channel it is built on: its feeding thread sends \
+         what has gathered in one message (Python's Queue has the same thread). A Manager \
+         proxy call waits for the server's answer each time: {}/s, {} µs a call, where a bare \
+         round trip over ipc-channel takes {} µs — the kernel carrying two messages and waking \
+         the other process twice is the floor of a call. Exchanging data between processes \
+         (§9.3) costs far more than sharing it between threads.",
         rate(per_second[0]),
         rate(per_second[1]),
         rate(per_second[2]),
         crate::report::num(per_second[0] / per_second[2]),
-        rate(per_second[3]),
         rate(per_second[4]),
-        rate(per_second[5])
+        rate(per_second[3]),
+        rate(per_second[5]),
+        micros(per_second[5]),
+        micros(per_second[6]),
     );
     if python.running() {
         verdict.push_str(&format!(
             " CPython in the same rounds: `queue.Queue` {}/s between threads; between processes \
-             `multiprocessing.Queue` {}/s, `Pipe` {}/s, a Manager dict proxy {}/s — the \
-             project's Queue {}, Pipe {} and Manager {} as fast.",
+             `multiprocessing.Queue` {}/s, `Pipe` {}/s, a Manager dict proxy {}/s ({} µs a \
+             call: pickling and the server's loop run in the interpreter, above the same floor) \
+             — the project's Queue {}, Pipe {} and Manager {} as fast.",
             rate(py_per_second[0]),
             rate(py_per_second[1]),
             rate(py_per_second[2]),
             rate(py_per_second[3]),
+            micros(py_per_second[3]),
             python::times(faster[3]),
             python::times(faster[4]),
             python::times(faster[5]),
+        ));
+        verdict.push_str(&python::behind(
+            (3..=5).map(|i| {
+                (
+                    names[i].trim_start_matches("processes: ").to_string(),
+                    faster[i],
+                )
+            }),
+            settings.quick,
+            "between processes the time is mostly the kernel's — a system call for each \
+             message and a wake-up of the other side — which Python pays too.",
         ));
     }
     Ok(Section {
