@@ -1,18 +1,18 @@
 //! §8 单例模式 — the simple singleton (简单实现).
 //!
-//! The snippet overrides `__new__`: the class keeps its one instance in a class attribute that
-//! starts as `None`; `__new__` returns it if it is set, otherwise creates it and stores it. So
-//! `Singleton('alex')` and `Singleton('SB')` are the same object, and printing both shows one
-//! address twice.
+//! The snippet takes over the creation of the object: the class keeps its one instance in a
+//! class attribute that starts empty; creating returns that instance if there is one, otherwise
+//! makes it and keeps it. So the two objects the snippet creates, named 'alex' and 'SB', are one
+//! object, and printing both shows one address twice.
 //!
 //! Rust: the class attribute is a `static`, and a `static` must be safe to share between threads
 //! — an unsynchronized "if empty, fill it" does not compile. `OnceLock` is the static that starts
 //! empty and is filled once: `get_or_init` is the snippet's check-then-store in one call (and it
 //! is thread-safe already; §8's threaded version shows what that costs by hand).
 //!
-//! One difference shows in the name: Python runs `__init__` on every `Singleton(...)` call, even
-//! when `__new__` returned the old object, so after `Singleton('SB')` the one instance is named
-//! 'SB'. Here the value is built once, so it keeps 'alex'.
+//! One difference shows in the name: Python runs the initializer on every creation, even when
+//! the old object was returned, so after the second one the one instance is named 'SB'. Here the
+//! value is built once, so it keeps 'alex'.
 //!
 //! Run it: `cargo run -p examples-threads --bin s08-singleton`.
 

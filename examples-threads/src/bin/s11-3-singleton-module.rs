@@ -1,10 +1,10 @@
 //! §11.3 单例模式 — the singleton as a module-level object (基于模块导入方式).
 //!
 //! The notes give two common ways. The first, `__new__` with a lock and two checks, is
-//! `s11-3-singleton-new` (and §8's `s08-singleton-threaded`). The second is this one: `utils.py`
-//! creates `single = Singleton()` at module level, and every `from xx import single` gets that
-//! object — a module's code runs once, on its first import — so printing it from two places
-//! shows one object, as `<utils.Singleton object at 0x…>`, the way Python prints it.
+//! `s11-3-singleton-new` (and §8's `s08-singleton-threaded`). The second is this one: a module
+//! makes the one instance when it is loaded, and every other module that imports the name gets
+//! that same object — a module's code runs once, on its first import — so printing it from two
+//! places shows one object, as `<utils.Singleton object at 0x…>`, the way Python prints it.
 //!
 //! Rust: a `static` in a module is the module-level object, and `use` is the import. A static's
 //! initializer must be a constant; for one that runs code, `LazyLock` runs it once, on first use
