@@ -845,6 +845,13 @@ fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
             ),
             None => (None, "workspace".to_string()),
         };
+        if let Err(e) = std::fs::create_dir_all(target.join(&report)) {
+            eprintln!(
+                "error: cannot create {}: {e}",
+                target.join(&report).display()
+            );
+            return Ok(1);
+        }
         let mut command = workspace::cargo();
         command
             .arg("mutants")
