@@ -330,7 +330,9 @@ pub(crate) fn float_repr(x: f64) -> String {
     }
 }
 
-/// Python's `repr(str)`: single quotes unless the text holds a `'` and no `"`.
+/// Python's `repr(str)`: single quotes unless the text holds a `'` and no `"`; a character
+/// that Python does not print as it is (see [`is_printable`]) as `\xa0`, `\u3000` or
+/// `\U0010ffff`.
 pub(crate) fn str_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
@@ -349,7 +351,7 @@ pub(crate) fn str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => {
+            c if !is_printable(c) => {
                 let code = u32::from(c);
                 let _ = match code {
                     0..=0xff => write!(out, "\\x{code:02x}"),
@@ -363,6 +365,66 @@ pub(crate) fn str_repr(s: &str) -> String {
     out.push(quote);
     out
 }
+
+/// Whether Python's `repr` shows `c` as it is — `c.isprintable()` — or as an escape: a
+/// control character, a space other than `' '` (the ideographic space U+3000 of Chinese text,
+/// the no-break space), a line or paragraph separator, an invisible format character (the
+/// zero-width space, the byte order mark), a private-use character, and an unassigned one.
+///
+/// `char::is_control` knows only the first kind. The others, beyond ASCII, are
+/// [`NOT_PRINTABLE`]: Unicode 14.0's (Python 3.11's) spaces, separators, format and
+/// private-use characters, with the unassigned code points between them, the noncharacters and
+/// the unassigned planes 4 to 13. Unassigned code points elsewhere — which Python also escapes,
+/// as its own version of Unicode decides — are shown as they are.
+fn is_printable(c: char) -> bool {
+    let code = u32::from(c);
+    !c.is_control()
+        && NOT_PRINTABLE
+            .binary_search_by(|&(first, last)| {
+                if last < code {
+                    std::cmp::Ordering::Less
+                } else if first > code {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_err()
+}
+
+/// The characters beyond the control characters that Python 3.11's `repr` escapes (see
+/// [`is_printable`]), as sorted ranges `(first, last)`: generated from Python 3.11's
+/// `str.isprintable` and `unicodedata.category`.
+const NOT_PRINTABLE: [(u32, u32); 28] = [
+    (0x00a0, 0x00a0),    // no-break space
+    (0x00ad, 0x00ad),    // soft hyphen
+    (0x0600, 0x0605),    // Arabic number signs
+    (0x061c, 0x061c),    // Arabic letter mark
+    (0x06dd, 0x06dd),    // Arabic end of ayah
+    (0x070f, 0x070f),    // Syriac abbreviation mark
+    (0x0890, 0x0891),    // Arabic pound and piastre marks above
+    (0x08e2, 0x08e2),    // Arabic disputed end of ayah
+    (0x1680, 0x1680),    // Ogham space mark
+    (0x180e, 0x180e),    // Mongolian vowel separator
+    (0x2000, 0x200f),    // spaces, zero-width space and joiners, direction marks
+    (0x2028, 0x202f),    // line and paragraph separators, embeddings, narrow no-break space
+    (0x205f, 0x206f),    // medium mathematical space, word joiner, invisible operators, isolates
+    (0x3000, 0x3000),    // ideographic space
+    (0xe000, 0xf8ff),    // private use
+    (0xfdd0, 0xfdef),    // noncharacters
+    (0xfeff, 0xfeff),    // zero-width no-break space (byte order mark)
+    (0xfff9, 0xfffb),    // interlinear annotation
+    (0xfffe, 0xffff),    // noncharacters
+    (0x110bd, 0x110bd),  // Kaithi number sign
+    (0x110cd, 0x110cd),  // Kaithi number sign above
+    (0x13430, 0x13438),  // Egyptian hieroglyph format controls
+    (0x1bca0, 0x1bca3),  // shorthand format controls
+    (0x1d173, 0x1d17a),  // musical symbol format controls
+    (0x1fffe, 0x1ffff),  // noncharacters
+    (0x2fffe, 0x2ffff),  // noncharacters
+    (0x3fffe, 0xe007f),  // noncharacters, planes 4 to 13 (unassigned), tags
+    (0xefffe, 0x10ffff), // noncharacters, private use planes 15 and 16
+];
 
 macro_rules! from_int {
     ($($t:ty),*) => {$(
