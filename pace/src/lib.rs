@@ -172,9 +172,11 @@ fn seconds(secs: f64) -> Duration {
     Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
-/// Like Python's `time.sleep(seconds)`, at the time scale: `pace::sleep(2.0)`.
+/// Like Python's `time.sleep(seconds)`, at the time scale: `pace::sleep(2.0)` sleeps
+/// [`scaled`] two seconds. A negative or NaN number sleeps not at all (where Python raises
+/// `ValueError`).
 pub fn sleep(seconds_at_scale_1: f64) {
-    std::thread::sleep(seconds(seconds_at_scale_1 * scale()));
+    std::thread::sleep(scaled(seconds(seconds_at_scale_1)));
 }
 
 #[cfg(test)]
