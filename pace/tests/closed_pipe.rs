@@ -55,3 +55,15 @@ fn a_closed_stdout_ends_every_thread_quietly_as_sigpipe_does() {
         "it should end quietly; stderr:\n{stderr}"
     );
 }
+
+#[test]
+fn any_other_panic_is_reported_as_before() {
+    let out = Command::new(fixture("closed-pipe"))
+        .arg("panic")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the fixture");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{}: {stderr}", out.status);
+    assert!(stderr.contains("任务失败：没有这个文件"), "{stderr}");
+}

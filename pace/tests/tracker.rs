@@ -265,3 +265,49 @@ fn a_program_that_ignores_sigint_keeps_ignoring_it() {
     assert_eq!(lines[1], "still running after SIGINT");
     assert!(!Path::new(&lines[0]).exists());
 }
+
+#[test]
+fn a_name_registered_and_never_made_is_not_reported() {
+    let (status, lines, stderr) = run("unmade", None);
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(!Path::new(&lines[0]).exists());
+    assert_eq!(stderr, "", "nothing was left behind");
+}
+
+#[test]
+fn a_program_ends_without_waiting_for_a_forked_child_that_outlives_it() {
+    // The child holds a copy of the tracker's pipe: the tracker must not wait for it to close.
+    let mut child = Command::new(fixture("tracked"))
+        .arg("orphan")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the fixture");
+    let stdin = child.stdin.take();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // Its child ends now: its stdin is closed.
+    drop(stdin);
+    let mut stdout = String::new();
+    let _ = child
+        .stdout
+        .take()
+        .map(|mut out| out.read_to_string(&mut stdout));
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let status = status.expect("still running 10 s after its last line: it waits for its child");
+    assert!(status.success(), "{status}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(!Path::new(lines[0]).exists(), "{} is still there", lines[0]);
+}
