@@ -263,18 +263,13 @@ impl PyDict {
             .map(|(_, v)| v)
     }
 
-    /// `len(d)`.
-    pub fn len(&self) -> usize {
+    /// `len(d)` (for the manager's server).
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// `len(d) == 0`.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entries, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&PyValue, &PyValue)> {
+    fn iter(&self) -> impl Iterator<Item = (&PyValue, &PyValue)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 }
@@ -563,6 +558,133 @@ mod tests {
         assert!(PyValue::Int(2).py_eq(&PyValue::Float(2.0)));
         assert!(!PyValue::Int(2).py_eq(&PyValue::Float(2.5)));
         assert_ne!(PyValue::Int(2), PyValue::Float(2.0));
+    }
+
+    #[test]
+    fn equality_is_pythons_across_numbers_lists_and_dicts() {
+        let one = [PyValue::Int(1), PyValue::Float(1.0), PyValue::Bool(true)];
+        for a in &one {
+            for b in &one {
+                assert!(a.py_eq(b), "{a:?} == {b:?}");
+            }
+        }
+        assert!(PyValue::None.py_eq(&PyValue::None));
+        assert!(PyValue::from("a").py_eq(&"a".into()));
+        for (a, b) in [
+            (PyValue::None, PyValue::Int(0)),
+            (PyValue::Bool(false), PyValue::None),
+            (PyValue::from("1"), PyValue::Int(1)),
+            (PyValue::from("a"), PyValue::from("b")),
+            (PyValue::Float(f64::NAN), PyValue::Float(f64::NAN)),
+            // Exactly: 2⁵³ + 1 is no float, 2⁶³ no i64.
+            (
+                PyValue::Int((1 << 53) + 1),
+                PyValue::Float(9007199254740992.0),
+            ),
+            (PyValue::Int(i64::MAX), PyValue::Float(9.223372036854776e18)),
+            (PyValue::Float(-1e19), PyValue::Int(i64::MIN)),
+            (PyValue::Float(2.5), PyValue::Int(2)),
+        ] {
+            assert!(!a.py_eq(&b), "{a:?} != {b:?}");
+            assert!(!b.py_eq(&a), "{b:?} != {a:?}");
+        }
+        assert!(PyValue::Int(i64::MIN).py_eq(&PyValue::Float(-9.223372036854776e18)));
+        assert!(PyValue::Float(-0.0).py_eq(&PyValue::Int(0)));
+
+        let list = |items: Vec<PyValue>| PyValue::from(items);
+        assert!(list(vec![1.into(), "a".into()]).py_eq(&list(vec![1.0.into(), "a".into()])));
+        assert!(!list(vec![1.into()]).py_eq(&list(vec![1.into(), 2.into()])));
+        assert!(!list(vec![1.into(), 2.into()]).py_eq(&list(vec![2.into(), 1.into()])));
+        assert!(!list(vec![]).py_eq(&PyDict::new().into()));
+
+        let dict = |entries: Vec<(PyValue, PyValue)>| {
+            let mut d = PyDict::new();
+            for (k, v) in entries {
+                d.insert(k, v).expect("hashable");
+            }
+            PyValue::from(d)
+        };
+        let d = dict(vec![(1.into(), "a".into()), ("b".into(), PyValue::None)]);
+        // In any order, keys and values compared as Python compares them.
+        assert!(d.py_eq(&dict(vec![
+            ("b".into(), PyValue::None),
+            (1.0.into(), "a".into())
+        ])));
+        assert!(!d.py_eq(&dict(vec![(1.into(), "a".into())])));
+        assert!(!dict(vec![(1.into(), "a".into())]).py_eq(&d));
+        assert!(!d.py_eq(&dict(vec![
+            (1.into(), "b".into()),
+            ("b".into(), PyValue::None)
+        ])));
+        assert!(!d.py_eq(&dict(vec![
+            (2.into(), "a".into()),
+            ("b".into(), PyValue::None)
+        ])));
+        assert!(dict(vec![]).py_eq(&dict(vec![])));
+    }
+
+    #[test]
+    fn a_dict_counts_its_keys_as_python_does() {
+        let mut d = PyDict::new();
+        assert_eq!(d.len(), 0);
+        d.insert(1.into(), "a".into()).expect("hashable");
+        d.insert(true.into(), "b".into()).expect("hashable");
+        d.insert("1".into(), "c".into()).expect("hashable");
+        assert_eq!(d.len(), 2, "{d}");
+    }
+
+    #[test]
+    fn floats_switch_to_an_exponent_where_python_does() {
+        for (x, python) in [
+            (1e16 - 2.0, "9999999999999998.0"),
+            (1e16, "1e+16"),
+            (-1e16, "-1e+16"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (1e-4, "0.0001"),
+            (-1e-4, "-0.0001"),
+            (9.999999999999999e-5, "9.999999999999999e-05"),
+            (1e-5, "1e-05"),
+            (5e-324, "5e-324"),
+            (0.0, "0.0"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(float_repr(x), python, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn characters_python_does_not_show_are_escaped_in_its_three_widths() {
+        for (c, python) in [
+            ('\u{7f}', "'\\x7f'"),
+            ('\u{85}', "'\\x85'"),
+            ('\u{a0}', "'\\xa0'"),
+            ('\u{ad}', "'\\xad'"),
+            ('\u{2000}', "'\\u2000'"),
+            ('\u{200b}', "'\\u200b'"),
+            ('\u{200f}', "'\\u200f'"),
+            ('\u{2028}', "'\\u2028'"),
+            ('\u{3000}', "'\\u3000'"),
+            ('\u{e000}', "'\\ue000'"),
+            ('\u{f8ff}', "'\\uf8ff'"),
+            ('\u{feff}', "'\\ufeff'"),
+            ('\u{e0001}', "'\\U000e0001'"),
+            ('\u{10ffff}', "'\\U0010ffff'"),
+        ] {
+            assert_eq!(str_repr(&c.to_string()), python, "U+{:04X}", u32::from(c));
+        }
+        for shown in [
+            'é',
+            '中',
+            '、',
+            'ｑ',
+            '😀',
+            '\u{20000}',
+            '\u{1ffd}',
+            '\u{2010}',
+            '\u{f900}',
+        ] {
+            assert_eq!(str_repr(&shown.to_string()), format!("'{shown}'"));
+        }
     }
 
     #[test]
