@@ -861,7 +861,9 @@ fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
             // Building the copy of the workspace for a mutant of `pace` builds every crate.
             .arg("--build-timeout=1800")
             .arg("--jobs=1")
-            .env("CARGO_TARGET_DIR", &build);
+            .env("CARGO_TARGET_DIR", &build)
+            // Without debug information a mutant's crates link in about half the time.
+            .env("CARGO_PROFILE_DEV_DEBUG", "false");
         if let Some(glob) = &glob {
             command.arg("--file").arg(glob);
         }
