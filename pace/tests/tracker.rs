@@ -311,3 +311,11 @@ fn a_program_ends_without_waiting_for_a_forked_child_that_outlives_it() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(!Path::new(lines[0]).exists(), "{} is still there", lines[0]);
 }
+
+#[test]
+fn a_program_whose_tracker_was_killed_goes_on() {
+    let (status, lines, stderr) = run("tracker-killed", None);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(lines[1], "still working");
+    assert!(!Path::new(&lines[0]).exists(), "its owner removes it");
+}
