@@ -277,6 +277,9 @@ fn a_name_registered_and_never_made_is_not_reported() {
 #[test]
 fn a_program_ends_without_waiting_for_a_forked_child_that_outlives_it() {
     // The child holds a copy of the tracker's pipe: the tracker must not wait for it to close.
+    // It comes to us once the program has ended, to be reaped.
+    // SAFETY: PR_SET_CHILD_SUBREAPER takes a number; no pointers.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
     let mut child = Command::new(fixture("tracked"))
         .arg("orphan")
         .stdin(Stdio::piped())
@@ -306,9 +309,13 @@ fn a_program_ends_without_waiting_for_a_forked_child_that_outlives_it() {
         let _ = child.kill();
         let _ = child.wait();
     }
+    let lines: Vec<&str> = stdout.lines().collect();
+    if let Some(orphan) = lines.get(1).and_then(|pid| pid.parse::<libc::pid_t>().ok()) {
+        // SAFETY: our child now (we are its subreaper), ended or ending: reaped.
+        unsafe { libc::waitpid(orphan, std::ptr::null_mut(), 0) };
+    }
     let status = status.expect("still running 10 s after its last line: it waits for its child");
     assert!(status.success(), "{status}");
-    let lines: Vec<&str> = stdout.lines().collect();
     assert!(!Path::new(lines[0]).exists(), "{} is still there", lines[0]);
 }
 
