@@ -67,3 +67,33 @@ fn any_other_panic_is_reported_as_before() {
     assert_eq!(out.status.code(), Some(101), "{}: {stderr}", out.status);
     assert!(stderr.contains("任务失败：没有这个文件"), "{stderr}");
 }
+
+#[test]
+fn a_closed_stdout_removes_what_the_program_made_quietly_before_it_ends() {
+    let mut child = Command::new(fixture("closed-pipe"))
+        .arg("tracked")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the fixture");
+    let mut dir = String::new();
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    out.read_line(&mut dir).expect("read its directory");
+    let dir = std::path::PathBuf::from(dir.trim_end());
+    drop(out);
+    let status = child.wait().expect("wait for it");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)
+        .expect("read its stderr");
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status}: {stderr}");
+    assert!(
+        !dir.exists(),
+        "{} is still there once it has ended",
+        dir.display()
+    );
+    assert_eq!(
+        stderr, "",
+        "a closed pipe is a normal end: nothing to report"
+    );
+}
