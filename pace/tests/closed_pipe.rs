@@ -93,7 +93,33 @@ fn a_closed_stdout_removes_what_the_program_made_quietly_before_it_ends() {
         dir.display()
     );
     assert_eq!(
-        stderr, "",
-        "a closed pipe is a normal end: nothing to report"
+        stderr, "the hook runs before the end\n",
+        "the hook, once; then nothing to report: a closed pipe is a normal end"
     );
+}
+
+/// Runs the fixture in `poll` mode; with `close`, its stdout's reader goes away first. Its exit
+/// code: 3 if it found its stdout closed, 4 if not.
+fn poll(close: bool) -> Option<i32> {
+    let mut child = Command::new(fixture("closed-pipe"))
+        .arg("poll")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the fixture");
+    let mut out = BufReader::new(child.stdout.take().expect("piped"));
+    let mut ready = String::new();
+    out.read_line(&mut ready).expect("read its first line");
+    assert_eq!(ready, "ready\n");
+    let kept = (!close).then_some(out);
+    std::io::Write::write_all(&mut child.stdin.take().expect("piped"), b"go\n").expect("write");
+    let code = child.wait().expect("wait for it").code();
+    drop(kept);
+    code
+}
+
+#[test]
+fn a_program_can_tell_whether_its_stdout_has_lost_its_reader() {
+    assert_eq!(poll(true), Some(3), "closed");
+    assert_eq!(poll(false), Some(4), "still read");
 }

@@ -1,8 +1,9 @@
 //! The time scale as a program meets it: read once from `EXAMPLES_TIME_SCALE`, applied to every
 //! sleep and every scaled duration, saturating at its limits, and a value it refuses said once.
 
-use std::process::Command;
-use std::time::Duration;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
@@ -100,4 +101,38 @@ fn a_refused_scale_is_said_once_in_one_line_and_1_is_used() {
             ),
         );
     }
+}
+
+#[test]
+fn a_program_that_registered_nothing_ends_without_waiting_for_its_children() {
+    let mut program = Command::new(fixture("scale"))
+        .args(["0", "leave-child"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the fixture");
+    let out = BufReader::new(program.stdout.take().expect("piped"));
+    // Its fifth line; not to the end: the child holds the pipe too.
+    let sleep: i32 = out
+        .lines()
+        .nth(4)
+        .and_then(Result::ok)
+        .and_then(|line| line.parse().ok())
+        .expect("the child's pid, fifth");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let ended = loop {
+        if program.try_wait().expect("wait").is_some() {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // SAFETY: signals the `sleep` the fixture started; no pointers.
+    unsafe { libc::kill(sleep, libc::SIGKILL) };
+    let _ = program.wait();
+    assert!(
+        ended,
+        "still running 10 s after its end: it waits for a child that is not its tracker"
+    );
 }

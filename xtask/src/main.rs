@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,8 +122,8 @@ pace: every file under it), is run in turn, in a copy of the workspace, against 
 workspace's tests; its report goes to target/mutants/<FILE>/mutants.out (missed.txt,
 timeout.txt, caught.txt, unviable.txt). Without FILE: every library file in one run, into
 target/mutants/workspace/ — hours on two cores. Dependencies are built once, into
-target/mutants/build/, for every later run. Processes that a mutant's hanging test left running
-are killed at the end of its run. Installs cargo-mutants (cargo install --locked) when missing;
+target/mutants/build/, for every later run. Processes that a mutant's tests left running are
+killed at the end of its run. Installs cargo-mutants (cargo install --locked) when missing;
 never part of `cargo test` or CI. MUTANTS.md has the scores, and why each survivor survives.
   --timeout SECONDS  how long the tests of one mutant may run before they count as hanging
                      (default 180: the suite takes under a minute, even on a loaded machine)
@@ -881,21 +882,27 @@ fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
             target.join(&report).join("mutants.out").display()
         ));
         let status = command.status();
-        // A mutant that made a test hang was killed with its test run, but an example that
-        // test had started in a process group of its own may still run: any process running a
-        // binary of this build now is such a leftover.
+        // A mutant that made a test hang was killed with its test run, but what that test had
+        // started in a process group of its own may still run — an example, a `sleep` — and so
+        // may what a mutant kept a test from stopping. Every process of the run has this
+        // build's CARGO_TARGET_DIR in its environment: any still running now is a leftover.
+        let marker = [b"CARGO_TARGET_DIR=", build.as_os_str().as_bytes()].concat();
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse().ok()) else {
                 continue;
             };
-            if let Ok(exe) = std::fs::read_link(entry.path().join("exe"))
-                && exe.starts_with(&build)
-            {
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            if environ.split(|b| *b == 0).any(|var| var == marker) {
+                let command = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
                 // SAFETY: `kill` takes no pointers.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
                 say(&format!(
                     "killed {pid} ({}), left running by a mutant's tests\n",
-                    exe.display()
+                    String::from_utf8_lossy(&command)
+                        .replace('\0', " ")
+                        .trim_end()
                 ));
             }
         }
