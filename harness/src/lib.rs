@@ -882,6 +882,18 @@ mod tests {
     }
 
     #[test]
+    fn what_a_process_outside_the_group_prints_a_moment_later_is_captured_too() {
+        // A session of its own holds stdout a moment after the program has exited.
+        let out = sh("setsid sh -c 'sleep 0.3; echo late' & \
+             until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; done; echo $!")
+        .run_ok();
+        let pid: i32 = out.lines()[0].parse().expect("the script printed a pid");
+        // Reparented to us (a subreaper): reaped, so as to leave nothing.
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(pid), None);
+        assert_eq!(out.lines(), [pid.to_string().as_str(), "late"]);
+    }
+
+    #[test]
     fn a_zombie_left_in_the_group_is_reported_as_one() {
         // The child `sleep 0` ends at once; the parent, now `sleep 0.2`, never waits for it.
         let out = sh("sleep 0 & exec sleep 0.2").run();
