@@ -636,9 +636,18 @@ mod tests {
         Spec::new("sh").arg("-c").arg(script)
     }
 
+    /// What the sweeps after a run wait for at most: its group's last processes, orphaned
+    /// resource trackers. With none of them, a run does not wait that long.
+    const SWEEP_BOUND: Duration = Duration::from_secs(5);
+
     #[test]
     fn captures_output_and_exit_code() {
+        let started = Instant::now();
         let out = sh("echo out; echo err >&2; exit 3").run();
+        assert!(
+            started.elapsed() < SWEEP_BOUND,
+            "it waited out the bound for trackers that were not there"
+        );
         assert_eq!(out.status, Status::Exited(3));
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
@@ -716,7 +725,12 @@ mod tests {
 
     #[test]
     fn a_process_left_running_is_reported_killed_and_reaped() {
+        let started = Instant::now();
         let out = sh("sleep 1000 & echo $!").run();
+        assert!(
+            started.elapsed() < SWEEP_BOUND,
+            "it waited out the bound for a group already reaped"
+        );
         assert_eq!(out.status, Status::Exited(0));
         assert!(!out.success());
         assert_eq!(out.leftovers.len(), 1, "{}", out.report());
