@@ -33,6 +33,9 @@ cargo xtask <command> [--help]
                               line by line that the Rust prints what the Python prints
       --time-scale X          as for run-all
   readme [--check]            write the catalog's table into README.md (or check it is current)
+  book                        the companion as web pages in target/book/: each section of the
+                              notes beside its programs, both outputs, the charts (see --help)
+      --check-browser         then check every page in headless Chromium (needs chromium)
   bench [--quick] [--only N]  measure the notes' claims (release build); tables and SVG charts go
                               to target/bench/ (--quick: a debug build and small sizes, for CI)
   timeline NAME [-- ARGS…]    run one example while recording every process and thread
@@ -185,6 +188,7 @@ fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         "compare" => compare(parser),
         "readme" => readme(parser),
         "bench" => bench(parser),
+        "book" => book(parser),
         "timeline" => timeline(parser),
         "mutants" => mutants(parser),
         "help" => {
@@ -194,7 +198,7 @@ fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         other => {
             return Err(format!(
                 "unknown command `{other}`; the commands: list, run, run-all, show, compare, \
-                 readme, bench, timeline, mutants, help"
+                 readme, bench, book, timeline, mutants, help"
             )
             .into());
         }
@@ -673,6 +677,40 @@ fn readme(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         println!("wrote the catalog's table into README.md");
         0
     })
+}
+
+/// Builds the examples and the book, then runs the book with the arguments given (it checks
+/// them, and answers `--help`).
+fn book(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let passed: Vec<OsString> = parser.raw_args()?.collect();
+    let target = match workspace::target_dir() {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+    };
+    // The examples as run-all builds them (so that its build is reused), then the book.
+    let built = workspace::build_examples().and_then(|built| {
+        let mut book = workspace::cargo();
+        book.args(["build", "--package", "book", "--bin", "book"]);
+        Ok(built && book.status()?.success())
+    });
+    match built {
+        Ok(true) => {}
+        Ok(false) => return Ok(1),
+        Err(e) => {
+            eprintln!("error: cannot run cargo: {e}");
+            return Ok(1);
+        }
+    }
+    let error = std::process::Command::new(target.join("debug").join("book"))
+        .arg("--target")
+        .arg(&target)
+        .args(&passed)
+        .exec();
+    eprintln!("error: cannot run the book: {error}");
+    Ok(1)
 }
 
 /// `cargo xtask timeline …`: its own parser takes the rest (`xtask::timeline`).
