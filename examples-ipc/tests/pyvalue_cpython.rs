@@ -8,7 +8,8 @@
 //! so are `==` between pairs of them (Python's `==`, [`PyValue::py_eq`]) and the one-byte
 //! `bytes` of `Value('c')` ([`CChar`]). Each value is built on the Python side from its bits
 //! (a float's eight bytes, a string's UTF-8), never from a repr, so that the two sides cannot
-//! agree by both being wrong. All values go to one `python3` per test.
+//! agree by both being wrong. All values go to one `python3` per test; a run's values come from
+//! a seed that a failure names (`PYVALUE_SEED=… cargo test` replays it).
 //!
 //! Without `python3` the tests say on stderr that they skipped, and pass.
 
@@ -18,7 +19,8 @@ use std::process::{Command, Stdio};
 
 use examples_ipc::{CChar, PyDict, PyList, PyValue};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Reads the lines of stdin and answers each on a line of stdout:
 /// `V <expr>` → the hex of `repr(v)` and of `str(v)` (UTF-8); `E <expr>\t<expr>` → `1` if the
@@ -293,50 +295,81 @@ fn python3(input: String) -> Option<Vec<String>> {
     Some(text.lines().map(str::to_string).collect())
 }
 
+/// The seed of this run's values: `PYVALUE_SEED` to replay a run, else a new one each run.
+fn seed() -> u64 {
+    if let Some(seed) = std::env::var("PYVALUE_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+    {
+        return seed;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    now.as_secs() ^ (u64::from(now.subsec_nanos()) << 32) ^ u64::from(std::process::id())
+}
+
 #[test]
 fn values_print_and_compare_as_in_cpython() {
-    let batch = (
+    // proptest only makes the values: one batch, sent to one python3, every answer checked.
+    // (Shrinking would start a python3 per attempt; the cases that differ are listed instead.)
+    let seed = seed();
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat());
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let (values, pairs) = (
         prop::collection::vec(recipes(), 300),
         prop::collection::vec(pairs(), 300),
-    );
-    // One case: one batch, one python3. A failing batch shrinks to the values that differ.
-    let mut runner = TestRunner::new(Config {
-        cases: 1,
-        ..Config::default()
-    });
-    let result = runner.run(&batch, |(values, pairs)| {
-        let mut input = String::new();
-        for recipe in &values {
-            let _ = writeln!(input, "V {}", recipe.python());
-        }
-        for (a, b) in &pairs {
-            let _ = writeln!(input, "E {}\t{}", a.python(), b.python());
-        }
-        let Some(answers) = python3(input) else {
-            return Ok(()); // said on stderr
-        };
-        let (printed, equal) = answers.split_at(values.len());
-        for (recipe, line) in values.iter().zip(printed) {
-            let (repr, str) = line.split_once(' ').expect("two fields");
-            let value = recipe.value();
-            prop_assert_eq!(value.repr(), unhex(repr), "repr of {}", recipe.python());
-            prop_assert_eq!(value.to_string(), unhex(str), "str of {}", recipe.python());
-        }
-        for ((a, b), line) in pairs.iter().zip(equal) {
-            let python = line == "1";
-            prop_assert_eq!(
-                a.value().py_eq(&b.value()),
-                python,
-                "{} == {}",
-                a.python(),
-                b.python()
-            );
-        }
-        Ok::<(), TestCaseError>(())
-    });
-    if let Err(e) = result {
-        panic!("PyValue and CPython disagree: {e}");
+    )
+        .new_tree(&mut runner)
+        .expect("the strategies always make a value")
+        .current();
+    let mut input = String::new();
+    for recipe in &values {
+        let _ = writeln!(input, "V {}", recipe.python());
     }
+    for (a, b) in &pairs {
+        let _ = writeln!(input, "E {}\t{}", a.python(), b.python());
+    }
+    let Some(answers) = python3(input) else {
+        return; // said on stderr
+    };
+    assert_eq!(
+        answers.len(),
+        values.len() + pairs.len(),
+        "python3 answers each line"
+    );
+    let (printed, equal) = answers.split_at(values.len());
+    let mut differences = Vec::new();
+    for (recipe, line) in values.iter().zip(printed) {
+        let (repr, str) = line.split_once(' ').expect("two fields");
+        let value = recipe.value();
+        for (what, ours, python) in [
+            ("repr", value.repr(), unhex(repr)),
+            ("str", value.to_string(), unhex(str)),
+        ] {
+            if ours != python {
+                differences.push(format!(
+                    "{what}({value:?}): PyValue gives {ours}, python3 gives {python}"
+                ));
+            }
+        }
+    }
+    for ((a, b), line) in pairs.iter().zip(equal) {
+        let (a, b) = (a.value(), b.value());
+        let (ours, python) = (a.py_eq(&b), line == "1");
+        if ours != python {
+            differences.push(format!(
+                "{a:?} == {b:?}: PyValue says {ours}, python3 says {python}"
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "PyValue and CPython disagree on {} of {} cases (replay: PYVALUE_SEED={seed}); the first:\n{}",
+        differences.len(),
+        values.len() * 2 + pairs.len(),
+        differences[..differences.len().min(10)].join("\n")
+    );
 }
 
 #[test]
