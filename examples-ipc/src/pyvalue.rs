@@ -307,7 +307,8 @@ pub(crate) fn float_repr(x: f64) -> String {
         return "nan".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+        // `inf`, `-inf`: as Rust prints them.
+        return x.to_string();
     }
     let abs = x.abs();
     if abs == 0.0 || (1e-4..1e16).contains(&abs) {
@@ -318,8 +319,8 @@ pub(crate) fn float_repr(x: f64) -> String {
     match scientific.split_once('e') {
         Some((mantissa, exponent)) => {
             let exponent: i32 = exponent.parse().unwrap_or(0);
-            let sign = if exponent < 0 { '-' } else { '+' };
-            format!("{mantissa}e{sign}{:02}", exponent.abs())
+            // A sign always, and at least two digits: `e+16`, `e-05`, `e-324`.
+            format!("{mantissa}e{exponent:+03}")
         }
         None => scientific,
     }
