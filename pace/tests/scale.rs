@@ -1,7 +1,7 @@
 //! The time scale as a program meets it: read once from `EXAMPLES_TIME_SCALE`, applied to every
 //! sleep and every scaled duration, saturating at its limits, and a value it refuses said once.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,10 +31,32 @@ fn run(scale: Option<&str>, sleep: f64) -> Seen {
         Some(scale) => command.env(pace::ENV, scale),
         None => command.env_remove(pace::ENV),
     };
-    let out = command.output().expect("run the fixture");
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
-    assert!(out.status.success(), "{}\n{stdout}{stderr}", out.status);
+    // Its output is a few lines: the pipes hold it until it ends.
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the fixture");
+    // It sleeps at most 0.3 s at scale 1: a sleep scaled wrong shows as a program still
+    // asleep, a failure instead of a test that never ends.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("EXAMPLES_TIME_SCALE={scale:?}: still asleep 10 s after a sleep of {sleep} s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    let mut out = child.stdout.take().expect("piped");
+    out.read_to_string(&mut stdout).expect("UTF-8");
+    let mut err = child.stderr.take().expect("piped");
+    err.read_to_string(&mut stderr).expect("UTF-8");
+    assert!(status.success(), "{status}\n{stdout}{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     let field = |i: usize, prefix: &str| {
         lines[i]
