@@ -114,7 +114,18 @@ pub fn end_as_by_sigpipe() -> ! {
 
 #[cfg(test)]
 mod tests {
-    use super::is_closed_output_message;
+    use super::{SHELL_STATUS_OF_SIGPIPE, is_closed_output_message};
+
+    #[test]
+    fn the_status_of_the_unreachable_exit_is_what_a_shell_shows_for_sigpipe() {
+        // An inner shell killed by SIGPIPE; the outer one says what status it sees.
+        let out = std::process::Command::new("sh")
+            .args(["-c", "sh -c 'kill -PIPE $$'; echo $?"])
+            .output()
+            .expect("run sh");
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(shown.trim(), SHELL_STATUS_OF_SIGPIPE.to_string());
+    }
 
     #[test]
     fn recognizes_only_a_print_into_a_closed_pipe() {
