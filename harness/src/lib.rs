@@ -387,10 +387,10 @@ impl Running {
 
 fn exited(status: ExitStatus) -> Status {
     use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => Status::Exited(code),
-        (None, Some(signal)) => Status::Signaled(signal),
-        (None, None) => Status::Exited(-1),
+    match status.code() {
+        Some(code) => Status::Exited(code),
+        // Not exited: killed by a signal (`try_wait` and `wait` report no stopped program).
+        None => Status::Signaled(status.signal().unwrap_or_default()),
     }
 }
 
@@ -843,7 +843,11 @@ mod tests {
         let pwd = dir.canonicalize().expect("the temporary directory");
         assert_eq!(out.stdout, format!("{}\nhello 你好\n", pwd.display()));
         assert_eq!(out.program, "sh");
-        let mut running = sh("sleep 1000").spawn().expect("sh starts");
+        // Killed by the signal below; else, at its timeout, a failure instead of a hang.
+        let mut running = sh("sleep 1000")
+            .timeout(Duration::from_secs(10))
+            .spawn()
+            .expect("sh starts");
         let pgid = nix::unistd::getpgid(Some(Pid::from_raw(running.pid() as i32)));
         assert_eq!(
             pgid,
@@ -947,6 +951,7 @@ mod tests {
     #[test]
     fn waits_for_a_line_that_comes_later_and_gives_up_when_the_program_ends() {
         let mut running = sh("sleep 0.3; echo late; sleep 1000")
+            .timeout(Duration::from_secs(10))
             .spawn()
             .expect("sh starts");
         let line = running.wait_for_line(Duration::from_secs(20), |l| l == "late");
@@ -955,10 +960,10 @@ mod tests {
         drop(running.wait(&AtomicBool::new(false)));
         let mut running = sh("echo other").spawn().expect("sh starts");
         let started = Instant::now();
-        let line = running.wait_for_line(Duration::from_secs(60), |l| l == "never");
+        let line = running.wait_for_line(Duration::from_secs(20), |l| l == "never");
         assert_eq!(line, None);
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(10),
             "it waited for the timeout, not for the end of the program"
         );
         drop(running.wait(&AtomicBool::new(false)));
@@ -967,6 +972,7 @@ mod tests {
     #[test]
     fn waits_for_a_line() {
         let mut running = sh("echo 'listening on 127.0.0.1:4242'; sleep 1000")
+            .timeout(Duration::from_secs(10))
             .spawn()
             .expect("sh starts");
         let line = running.wait_for_line(Duration::from_secs(10), |l| l.contains("127.0.0.1:"));
