@@ -685,8 +685,17 @@ mod tests {
     #[test]
     fn stdout_closed_after_the_first_line_is_met_by_the_next_write() {
         // `yes` writes until its pipe has no reader; SIGPIPE then ends it, as under `| head -1`.
-        let out = Spec::new("yes").close_stdout_after(1).run();
-        assert_eq!(out.stdout, "y\n");
+        // A reader that never closes would leave it writing: a failure at 10 s, not a hang.
+        let out = Spec::new("yes")
+            .close_stdout_after(1)
+            .timeout(Duration::from_secs(10))
+            .run();
+        assert!(
+            out.stdout == "y\n",
+            "{} bytes read, not one line: {:?}…",
+            out.stdout.len(),
+            &out.stdout[..out.stdout.len().min(20)]
+        );
         assert_eq!(
             out.status,
             Status::Signaled(Signal::SIGPIPE as i32),
