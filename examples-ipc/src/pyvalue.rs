@@ -335,18 +335,13 @@ impl PyDict {
         hasher.finish()
     }
 
-    /// `len(d)`.
-    pub fn len(&self) -> usize {
+    /// `len(d)` (for the manager's server).
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// `len(d) == 0`.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The entries, in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&PyValue, &PyValue)> {
+    fn iter(&self) -> impl Iterator<Item = (&PyValue, &PyValue)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 }
@@ -393,7 +388,8 @@ pub(crate) fn float_repr(x: f64) -> String {
         return "nan".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+        // `inf`, `-inf`: as Rust prints them.
+        return x.to_string();
     }
     let abs = x.abs();
     if abs == 0.0 || (1e-4..1e16).contains(&abs) {
@@ -404,14 +400,16 @@ pub(crate) fn float_repr(x: f64) -> String {
     match scientific.split_once('e') {
         Some((mantissa, exponent)) => {
             let exponent: i32 = exponent.parse().unwrap_or(0);
-            let sign = if exponent < 0 { '-' } else { '+' };
-            format!("{mantissa}e{sign}{:02}", exponent.abs())
+            // A sign always, and at least two digits: `e+16`, `e-05`, `e-324`.
+            format!("{mantissa}e{exponent:+03}")
         }
         None => scientific,
     }
 }
 
-/// Python's `repr(str)`: single quotes unless the text holds a `'` and no `"`.
+/// Python's `repr(str)`: single quotes unless the text holds a `'` and no `"`; a character
+/// that Python does not print as it is (see [`is_printable`]) as `\xa0`, `\u3000` or
+/// `\U0010ffff`.
 pub(crate) fn str_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
@@ -430,7 +428,7 @@ pub(crate) fn str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => {
+            c if !is_printable(c) => {
                 let code = u32::from(c);
                 let _ = match code {
                     0..=0xff => write!(out, "\\x{code:02x}"),
@@ -444,6 +442,66 @@ pub(crate) fn str_repr(s: &str) -> String {
     out.push(quote);
     out
 }
+
+/// Whether Python's `repr` shows `c` as it is — `c.isprintable()` — or as an escape: a
+/// control character, a space other than `' '` (the ideographic space U+3000 of Chinese text,
+/// the no-break space), a line or paragraph separator, an invisible format character (the
+/// zero-width space, the byte order mark), a private-use character, and an unassigned one.
+///
+/// `char::is_control` knows only the first kind. The others, beyond ASCII, are
+/// [`NOT_PRINTABLE`]: Unicode 14.0's (Python 3.11's) spaces, separators, format and
+/// private-use characters, with the unassigned code points between them, the noncharacters and
+/// the unassigned planes 4 to 13. Unassigned code points elsewhere — which Python also escapes,
+/// as its own version of Unicode decides — are shown as they are.
+fn is_printable(c: char) -> bool {
+    let code = u32::from(c);
+    !c.is_control()
+        && NOT_PRINTABLE
+            .binary_search_by(|&(first, last)| {
+                if last < code {
+                    std::cmp::Ordering::Less
+                } else if first > code {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_err()
+}
+
+/// The characters beyond the control characters that Python 3.11's `repr` escapes (see
+/// [`is_printable`]), as sorted ranges `(first, last)`: generated from Python 3.11's
+/// `str.isprintable` and `unicodedata.category`.
+const NOT_PRINTABLE: [(u32, u32); 28] = [
+    (0x00a0, 0x00a0),    // no-break space
+    (0x00ad, 0x00ad),    // soft hyphen
+    (0x0600, 0x0605),    // Arabic number signs
+    (0x061c, 0x061c),    // Arabic letter mark
+    (0x06dd, 0x06dd),    // Arabic end of ayah
+    (0x070f, 0x070f),    // Syriac abbreviation mark
+    (0x0890, 0x0891),    // Arabic pound and piastre marks above
+    (0x08e2, 0x08e2),    // Arabic disputed end of ayah
+    (0x1680, 0x1680),    // Ogham space mark
+    (0x180e, 0x180e),    // Mongolian vowel separator
+    (0x2000, 0x200f),    // spaces, zero-width space and joiners, direction marks
+    (0x2028, 0x202f),    // line and paragraph separators, embeddings, narrow no-break space
+    (0x205f, 0x206f),    // medium mathematical space, word joiner, invisible operators, isolates
+    (0x3000, 0x3000),    // ideographic space
+    (0xe000, 0xf8ff),    // private use
+    (0xfdd0, 0xfdef),    // noncharacters
+    (0xfeff, 0xfeff),    // zero-width no-break space (byte order mark)
+    (0xfff9, 0xfffb),    // interlinear annotation
+    (0xfffe, 0xffff),    // noncharacters
+    (0x110bd, 0x110bd),  // Kaithi number sign
+    (0x110cd, 0x110cd),  // Kaithi number sign above
+    (0x13430, 0x13438),  // Egyptian hieroglyph format controls
+    (0x1bca0, 0x1bca3),  // shorthand format controls
+    (0x1d173, 0x1d17a),  // musical symbol format controls
+    (0x1fffe, 0x1ffff),  // noncharacters
+    (0x2fffe, 0x2ffff),  // noncharacters
+    (0x3fffe, 0xe007f),  // noncharacters, planes 4 to 13 (unassigned), tags
+    (0xefffe, 0x10ffff), // noncharacters, private use planes 15 and 16
+];
 
 macro_rules! from_int {
     ($($t:ty),*) => {$(
@@ -613,6 +671,133 @@ mod tests {
         d.insert(f64::NAN.into(), 2.into()).expect("hashable");
         assert_eq!(d.len(), 10_004);
         assert_eq!(d.get(&f64::NAN.into()), None);
+    }
+
+    #[test]
+    fn equality_is_pythons_across_numbers_lists_and_dicts() {
+        let one = [PyValue::Int(1), PyValue::Float(1.0), PyValue::Bool(true)];
+        for a in &one {
+            for b in &one {
+                assert!(a.py_eq(b), "{a:?} == {b:?}");
+            }
+        }
+        assert!(PyValue::None.py_eq(&PyValue::None));
+        assert!(PyValue::from("a").py_eq(&"a".into()));
+        for (a, b) in [
+            (PyValue::None, PyValue::Int(0)),
+            (PyValue::Bool(false), PyValue::None),
+            (PyValue::from("1"), PyValue::Int(1)),
+            (PyValue::from("a"), PyValue::from("b")),
+            (PyValue::Float(f64::NAN), PyValue::Float(f64::NAN)),
+            // Exactly: 2⁵³ + 1 is no float, 2⁶³ no i64.
+            (
+                PyValue::Int((1 << 53) + 1),
+                PyValue::Float(9007199254740992.0),
+            ),
+            (PyValue::Int(i64::MAX), PyValue::Float(9.223372036854776e18)),
+            (PyValue::Float(-1e19), PyValue::Int(i64::MIN)),
+            (PyValue::Float(2.5), PyValue::Int(2)),
+        ] {
+            assert!(!a.py_eq(&b), "{a:?} != {b:?}");
+            assert!(!b.py_eq(&a), "{b:?} != {a:?}");
+        }
+        assert!(PyValue::Int(i64::MIN).py_eq(&PyValue::Float(-9.223372036854776e18)));
+        assert!(PyValue::Float(-0.0).py_eq(&PyValue::Int(0)));
+
+        let list = |items: Vec<PyValue>| PyValue::from(items);
+        assert!(list(vec![1.into(), "a".into()]).py_eq(&list(vec![1.0.into(), "a".into()])));
+        assert!(!list(vec![1.into()]).py_eq(&list(vec![1.into(), 2.into()])));
+        assert!(!list(vec![1.into(), 2.into()]).py_eq(&list(vec![2.into(), 1.into()])));
+        assert!(!list(vec![]).py_eq(&PyDict::new().into()));
+
+        let dict = |entries: Vec<(PyValue, PyValue)>| {
+            let mut d = PyDict::new();
+            for (k, v) in entries {
+                d.insert(k, v).expect("hashable");
+            }
+            PyValue::from(d)
+        };
+        let d = dict(vec![(1.into(), "a".into()), ("b".into(), PyValue::None)]);
+        // In any order, keys and values compared as Python compares them.
+        assert!(d.py_eq(&dict(vec![
+            ("b".into(), PyValue::None),
+            (1.0.into(), "a".into())
+        ])));
+        assert!(!d.py_eq(&dict(vec![(1.into(), "a".into())])));
+        assert!(!dict(vec![(1.into(), "a".into())]).py_eq(&d));
+        assert!(!d.py_eq(&dict(vec![
+            (1.into(), "b".into()),
+            ("b".into(), PyValue::None)
+        ])));
+        assert!(!d.py_eq(&dict(vec![
+            (2.into(), "a".into()),
+            ("b".into(), PyValue::None)
+        ])));
+        assert!(dict(vec![]).py_eq(&dict(vec![])));
+    }
+
+    #[test]
+    fn a_dict_counts_its_keys_as_python_does() {
+        let mut d = PyDict::new();
+        assert_eq!(d.len(), 0);
+        d.insert(1.into(), "a".into()).expect("hashable");
+        d.insert(true.into(), "b".into()).expect("hashable");
+        d.insert("1".into(), "c".into()).expect("hashable");
+        assert_eq!(d.len(), 2, "{d}");
+    }
+
+    #[test]
+    fn floats_switch_to_an_exponent_where_python_does() {
+        for (x, python) in [
+            (1e16 - 2.0, "9999999999999998.0"),
+            (1e16, "1e+16"),
+            (-1e16, "-1e+16"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (1e-4, "0.0001"),
+            (-1e-4, "-0.0001"),
+            (9.999999999999999e-5, "9.999999999999999e-05"),
+            (1e-5, "1e-05"),
+            (5e-324, "5e-324"),
+            (0.0, "0.0"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(float_repr(x), python, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn characters_python_does_not_show_are_escaped_in_its_three_widths() {
+        for (c, python) in [
+            ('\u{7f}', "'\\x7f'"),
+            ('\u{85}', "'\\x85'"),
+            ('\u{a0}', "'\\xa0'"),
+            ('\u{ad}', "'\\xad'"),
+            ('\u{2000}', "'\\u2000'"),
+            ('\u{200b}', "'\\u200b'"),
+            ('\u{200f}', "'\\u200f'"),
+            ('\u{2028}', "'\\u2028'"),
+            ('\u{3000}', "'\\u3000'"),
+            ('\u{e000}', "'\\ue000'"),
+            ('\u{f8ff}', "'\\uf8ff'"),
+            ('\u{feff}', "'\\ufeff'"),
+            ('\u{e0001}', "'\\U000e0001'"),
+            ('\u{10ffff}', "'\\U0010ffff'"),
+        ] {
+            assert_eq!(str_repr(&c.to_string()), python, "U+{:04X}", u32::from(c));
+        }
+        for shown in [
+            'é',
+            '中',
+            '、',
+            'ｑ',
+            '😀',
+            '\u{20000}',
+            '\u{1ffd}',
+            '\u{2010}',
+            '\u{f900}',
+        ] {
+            assert_eq!(str_repr(&shown.to_string()), format!("'{shown}'"));
+        }
     }
 
     #[test]

@@ -366,6 +366,67 @@ mod tests {
         Ok(())
     }
 
+    /// Input that fails with each of `errors` in turn, then gives `data`.
+    struct Failing {
+        errors: Vec<io::ErrorKind>,
+        data: &'static [u8],
+    }
+
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.fill_buf()?.read(out)?;
+            self.consume(n);
+            Ok(n)
+        }
+    }
+
+    impl BufRead for Failing {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            match self.errors.pop() {
+                Some(kind) => Err(kind.into()),
+                None => Ok(self.data),
+            }
+        }
+        fn consume(&mut self, n: usize) {
+            self.data = &self.data[n..];
+        }
+    }
+
+    #[test]
+    fn a_read_interrupted_by_a_signal_is_tried_again_and_other_failures_are_errors() {
+        let mut input = Input::new(
+            Failing {
+                errors: vec![io::ErrorKind::Interrupted, io::ErrorKind::Interrupted],
+                data: b"Q\n",
+            },
+            false,
+        );
+        assert_eq!(input.read_line().expect("read again"), text("Q"));
+        let mut input = Input::new(
+            Failing {
+                errors: vec![io::ErrorKind::PermissionDenied],
+                data: b"Q\n",
+            },
+            false,
+        );
+        let error = input.read_line().expect_err("a failed read");
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_longest_read_is_read_to_its_end() -> io::Result<()> {
+        let mut line = vec![b'x'; LONGEST_LINE_READ as usize];
+        line.extend_from_slice(b"\nnext\n");
+        // Pieces that end exactly at the limit, before the line end comes.
+        let mut input = Input::new(io::BufReader::with_capacity(8192, &line[..]), false);
+        let Line::TooLong { bytes, .. } = input.read_line()? else {
+            panic!("too long to send, not an error")
+        };
+        assert_eq!(bytes, LONGEST_LINE_READ);
+        assert_eq!(input.read_line()?, text("next"));
+        Ok(())
+    }
+
     #[test]
     fn an_endless_line_is_an_error_once_it_passes_the_longest_read() {
         let mut input = Input::new(io::BufReader::new(io::repeat(0)), false);

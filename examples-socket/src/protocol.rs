@@ -132,18 +132,19 @@ impl Decoder {
 /// The length of `bytes` without an incomplete UTF-8 character at its very end (bad bytes
 /// elsewhere count as complete: they decode to U+FFFD).
 fn complete_prefix(bytes: &[u8]) -> usize {
-    let mut start = 0;
-    loop {
-        let Err(e) = std::str::from_utf8(&bytes[start..]) else {
-            return bytes.len();
-        };
-        match e.error_len() {
-            // A bad sequence: skip it and go on.
-            Some(bad) => start += e.valid_up_to() + bad,
-            // The input ends inside a character.
-            None => return start + e.valid_up_to(),
+    // A character is at most 4 bytes, so an incomplete one at most 3: the shortest tail that
+    // starts with a lead byte and ends inside its character is it. (A tail that starts with a
+    // continuation byte is invalid at once; a complete or bad ending has no such tail.)
+    for tail in 1..=bytes.len().min(3) {
+        let start = bytes.len() - tail;
+        if let Err(e) = std::str::from_utf8(&bytes[start..])
+            && e.valid_up_to() == 0
+            && e.error_len().is_none()
+        {
+            return start;
         }
     }
+    bytes.len()
 }
 
 #[cfg(test)]
@@ -245,5 +246,10 @@ mod tests {
         assert_eq!(complete_prefix(b"ab\xe4\xbd"), 2);
         assert_eq!(complete_prefix(b"\xff\xe4"), 1);
         assert_eq!(complete_prefix(b""), 0);
+        assert_eq!(complete_prefix("😀".as_bytes()), 4);
+        assert_eq!(complete_prefix(&"😀".as_bytes()[..3]), 0);
+        assert_eq!(complete_prefix(b"a\xe4\xe4\xbd"), 2);
+        assert_eq!(complete_prefix(b"ab\xff"), 3);
+        assert_eq!(complete_prefix(b"ab\xbd\xa0"), 4);
     }
 }

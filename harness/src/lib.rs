@@ -387,10 +387,10 @@ impl Running {
 
 fn exited(status: ExitStatus) -> Status {
     use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => Status::Exited(code),
-        (None, Some(signal)) => Status::Signaled(signal),
-        (None, None) => Status::Exited(-1),
+    match status.code() {
+        Some(code) => Status::Exited(code),
+        // Not exited: killed by a signal (`try_wait` and `wait` report no stopped program).
+        None => Status::Signaled(status.signal().unwrap_or_default()),
     }
 }
 
@@ -636,9 +636,18 @@ mod tests {
         Spec::new("sh").arg("-c").arg(script)
     }
 
+    /// What the sweeps after a run wait for at most: its group's last processes, orphaned
+    /// resource trackers. With none of them, a run does not wait that long.
+    const SWEEP_BOUND: Duration = Duration::from_secs(5);
+
     #[test]
     fn captures_output_and_exit_code() {
+        let started = Instant::now();
         let out = sh("echo out; echo err >&2; exit 3").run();
+        assert!(
+            started.elapsed() < SWEEP_BOUND,
+            "it waited out the bound for trackers that were not there"
+        );
         assert_eq!(out.status, Status::Exited(3));
         assert_eq!(out.stdout, "out\n");
         assert_eq!(out.stderr, "err\n");
@@ -676,8 +685,17 @@ mod tests {
     #[test]
     fn stdout_closed_after_the_first_line_is_met_by_the_next_write() {
         // `yes` writes until its pipe has no reader; SIGPIPE then ends it, as under `| head -1`.
-        let out = Spec::new("yes").close_stdout_after(1).run();
-        assert_eq!(out.stdout, "y\n");
+        // A reader that never closes would leave it writing: a failure at 10 s, not a hang.
+        let out = Spec::new("yes")
+            .close_stdout_after(1)
+            .timeout(Duration::from_secs(10))
+            .run();
+        assert!(
+            out.stdout == "y\n",
+            "{} bytes read, not one line: {:?}…",
+            out.stdout.len(),
+            &out.stdout[..out.stdout.len().min(20)]
+        );
         assert_eq!(
             out.status,
             Status::Signaled(Signal::SIGPIPE as i32),
@@ -716,7 +734,12 @@ mod tests {
 
     #[test]
     fn a_process_left_running_is_reported_killed_and_reaped() {
+        let started = Instant::now();
         let out = sh("sleep 1000 & echo $!").run();
+        assert!(
+            started.elapsed() < SWEEP_BOUND,
+            "it waited out the bound for a group already reaped"
+        );
         assert_eq!(out.status, Status::Exited(0));
         assert!(!out.success());
         assert_eq!(out.leftovers.len(), 1, "{}", out.report());
@@ -749,9 +772,216 @@ mod tests {
         assert_eq!(port_in("127.0.0.1:99999 is not a port"), None);
     }
 
+    fn outcome(status: Status, leftovers: &[&str]) -> Outcome {
+        Outcome {
+            program: "s05-lock".into(),
+            status,
+            stdout: "out\n".into(),
+            stderr: "err\n".into(),
+            elapsed: Duration::from_millis(1500),
+            leftovers: leftovers.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_and_the_report_say_how_the_run_ended() {
+        for (status, leftovers, verdict, success) in [
+            (Status::Exited(0), &[][..], "ok", true),
+            (Status::Exited(0), &["42 sleep"][..], "LEFTOVERS", false),
+            (Status::Exited(3), &[][..], "FAILED (3)", false),
+            (Status::Signaled(9), &[][..], "KILLED (signal 9)", false),
+            (Status::TimedOut, &[][..], "TIMED OUT", false),
+            (Status::Cancelled, &[][..], "CANCELLED", false),
+        ] {
+            let out = outcome(status, leftovers);
+            assert_eq!(out.verdict(), verdict);
+            assert_eq!(out.success(), success, "{verdict}");
+        }
+        assert_eq!(
+            outcome(Status::Exited(3), &[]).report(),
+            "s05-lock → FAILED (3) after 1.50 s\n--- stdout ---\nout\n\n--- stderr ---\nerr\n"
+        );
+        assert_eq!(
+            outcome(Status::Exited(0), &["42 sleep", "43 sleep (zombie)"]).report(),
+            "s05-lock → LEFTOVERS after 1.50 s\n--- stdout ---\nout\n\n--- stderr ---\nerr\n\n\
+             --- left running after it exited (killed) ---\n42 sleep\n43 sleep (zombie)"
+        );
+    }
+
+    #[test]
+    fn expected_output_is_found_in_order_and_counted() {
+        let mut out = outcome(Status::Exited(0), &[]);
+        out.stdout = "主进程开始\n子进程 1\n子进程 2\n主进程结束\n".into();
+        out.assert_in_order(&["开始", "子进程", "子进程", "结束"]);
+        assert_eq!(out.count("子进程"), 2);
+        assert_eq!(
+            out.lines(),
+            ["主进程开始", "子进程 1", "子进程 2", "主进程结束"]
+        );
+        let third = std::panic::catch_unwind(|| {
+            out.assert_in_order(&["子进程", "子进程", "子进程"]);
+        });
+        assert!(
+            third.is_err(),
+            "a third 子进程 after the second is not there"
+        );
+        let backwards = std::panic::catch_unwind(|| {
+            out.assert_in_order(&["结束", "开始"]);
+        });
+        assert!(backwards.is_err(), "开始 comes before 结束, not after");
+    }
+
+    #[test]
+    fn an_example_runs_at_the_tests_time_scale_unless_one_is_set() {
+        let out = example("sh")
+            .args(["-c", "echo \"$EXAMPLES_TIME_SCALE\""])
+            .run_ok();
+        let expected = std::env::var(pace::ENV).unwrap_or_else(|_| TEST_TIME_SCALE.to_string());
+        assert_eq!(out.stdout, format!("{expected}\n"));
+    }
+
+    #[test]
+    fn a_program_runs_where_with_what_and_as_whom_it_is_told() {
+        let dir = std::env::temp_dir();
+        let out = sh("pwd; echo \"$GREETING\" \"$1\"")
+            .arg("sh")
+            .args(["你好"])
+            .env("GREETING", "hello")
+            .current_dir(&dir)
+            .run_ok();
+        let pwd = dir.canonicalize().expect("the temporary directory");
+        assert_eq!(out.stdout, format!("{}\nhello 你好\n", pwd.display()));
+        assert_eq!(out.program, "sh");
+        // Killed by the signal below; else, at its timeout, a failure instead of a hang.
+        let mut running = sh("sleep 1000")
+            .timeout(Duration::from_secs(10))
+            .spawn()
+            .expect("sh starts");
+        let pgid = nix::unistd::getpgid(Some(Pid::from_raw(running.pid() as i32)));
+        assert_eq!(
+            pgid,
+            Ok(Pid::from_raw(running.pid() as i32)),
+            "a group of its own"
+        );
+        running.signal(Signal::SIGKILL).expect("kill");
+        let _ = running.wait_for_line(Duration::from_secs(1), |_| false);
+        let out = running.wait(&AtomicBool::new(false)).expect("wait");
+        assert_eq!(out.status, Status::Signaled(Signal::SIGKILL as i32));
+    }
+
+    #[test]
+    fn a_program_that_cannot_start_is_an_error_that_names_it() {
+        let error = Spec::new("/no/such/program")
+            .spawn()
+            .expect_err("no such program");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot start /no/such/program: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "sh → FAILED (3) after")]
+    fn run_ok_fails_the_test_with_the_report() {
+        sh("exit 3").run_ok();
+    }
+
+    #[test]
+    #[should_panic(expected = "is missing: `cargo test` builds the fixtures")]
+    fn a_fixture_that_was_not_built_is_a_clear_failure() {
+        fixture("no-such-fixture");
+    }
+
+    #[test]
+    fn a_program_interrupted_by_itself_is_not_a_cancellation() {
+        let out = sh("kill -INT $$").run();
+        assert_eq!(out.status, Status::Signaled(Signal::SIGINT as i32));
+    }
+
+    #[test]
+    fn everything_a_program_prints_is_captured() {
+        let out = Spec::new("seq").args(["1", "200000"]).run_ok();
+        let lines = out.lines();
+        assert_eq!(lines.len(), 200_000);
+        assert_eq!(lines.last(), Some(&"200000"));
+    }
+
+    #[test]
+    fn what_a_process_outside_the_group_prints_a_moment_later_is_captured_too() {
+        // A session of its own holds stdout a moment after the program has exited.
+        let out = sh("setsid sh -c 'sleep 0.3; echo late' & \
+             until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; done; echo $!")
+        .run_ok();
+        let pid: i32 = out.lines()[0].parse().expect("the script printed a pid");
+        // Reparented to us (a subreaper): reaped, so as to leave nothing.
+        let _ = nix::sys::wait::waitpid(Pid::from_raw(pid), None);
+        assert_eq!(out.lines(), [pid.to_string().as_str(), "late"]);
+    }
+
+    #[test]
+    fn a_zombie_left_in_the_group_is_reported_as_one() {
+        // The child `sleep 0` ends at once; the parent, now `sleep 0.2`, never waits for it.
+        let out = sh("sleep 0 & exec sleep 0.2").run();
+        assert_eq!(out.status, Status::Exited(0));
+        assert_eq!(out.leftovers.len(), 1, "{}", out.report());
+        assert!(
+            out.leftovers[0].ends_with(" sleep (zombie)"),
+            "{:?}",
+            out.leftovers
+        );
+    }
+
+    #[test]
+    fn a_resource_tracker_left_by_a_program_is_waited_for_and_reaped() {
+        // A stand-in: `sleep` under the tracker's name, in a process group of its own, as the
+        // tracker of a program that was killed goes on a moment to clean up.
+        let dir = std::env::temp_dir().join(format!("harness-tracker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let tracker = dir.join(pace::cleanup::TRACKER_NAME);
+        std::fs::copy("/bin/sleep", &tracker).expect("copy sleep");
+        // The script ends once the stand-in is in its group (its pgrp, stat's 5th field, is its pid).
+        let script = format!(
+            "setsid {} 0.3 & until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; \
+             done; echo $!",
+            tracker.display()
+        );
+        let out = sh(&script).run_ok();
+        let pid: i32 = out.stdout.trim().parse().expect("the script printed a pid");
+        let left = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+        std::fs::remove_dir_all(&dir).expect("clean up");
+        assert!(
+            left.is_err(),
+            "the tracker {pid} is still there when the run ends: {left:?}"
+        );
+    }
+
+    #[test]
+    fn waits_for_a_line_that_comes_later_and_gives_up_when_the_program_ends() {
+        let mut running = sh("sleep 0.3; echo late; sleep 1000")
+            .timeout(Duration::from_secs(10))
+            .spawn()
+            .expect("sh starts");
+        let line = running.wait_for_line(Duration::from_secs(20), |l| l == "late");
+        assert_eq!(line.as_deref(), Some("late"));
+        running.signal(Signal::SIGKILL).expect("kill");
+        drop(running.wait(&AtomicBool::new(false)));
+        let mut running = sh("echo other").spawn().expect("sh starts");
+        let started = Instant::now();
+        let line = running.wait_for_line(Duration::from_secs(20), |l| l == "never");
+        assert_eq!(line, None);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "it waited for the timeout, not for the end of the program"
+        );
+        drop(running.wait(&AtomicBool::new(false)));
+    }
+
     #[test]
     fn waits_for_a_line() {
         let mut running = sh("echo 'listening on 127.0.0.1:4242'; sleep 1000")
+            .timeout(Duration::from_secs(10))
             .spawn()
             .expect("sh starts");
         let line = running.wait_for_line(Duration::from_secs(10), |l| l.contains("127.0.0.1:"));

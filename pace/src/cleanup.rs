@@ -235,6 +235,10 @@ pub fn temp_file(prefix: &str) -> io::Result<(PathBuf, Registration)> {
 /// Creates something under a fresh name in the temporary directory — registered *before* it is
 /// created, so that no moment exists at which a kill would leave it untracked. (Registering a
 /// name that is then not created costs nothing: the tracker finds nothing to remove.)
+///
+/// The name is `<prefix><pid>-<n>-<nanoseconds>`: no other process has it, and this one has not
+/// used it before. (It could only be taken by a leftover of an earlier process with the same pid
+/// that made its `n`th name at the same nanosecond of a second: then the error says so.)
 fn create(
     prefix: &str,
     resource: impl Fn(PathBuf) -> Resource,
@@ -243,26 +247,19 @@ fn create(
     use std::sync::atomic::AtomicU64;
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = std::env::temp_dir();
-    let mut last = None;
-    for _ in 0..100 {
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |t| t.subsec_nanos());
-        let path = dir.join(format!("{prefix}{}-{n}-{nanos:x}", std::process::id()));
-        let registration = register(resource(path.clone()));
-        match make(&path) {
-            Ok(()) => return Ok((path, registration)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("cannot create {prefix}… in {}: {e}", dir.display()),
-                ));
-            }
-        }
-    }
-    Err(last.unwrap_or_else(|| io::Error::other("no free name")))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos());
+    let path = dir.join(format!("{prefix}{}-{n}-{nanos:x}", std::process::id()));
+    let registration = register(resource(path.clone()));
+    make(&path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot create {prefix}… in {}: {e}", dir.display()),
+        )
+    })?;
+    Ok((path, registration))
 }
 
 // ── The program's side ──────────────────────────────────────────────────────────────────────

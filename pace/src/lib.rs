@@ -172,9 +172,11 @@ fn seconds(secs: f64) -> Duration {
     Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
-/// Like Python's `time.sleep(seconds)`, at the time scale: `pace::sleep(2.0)`.
+/// Like Python's `time.sleep(seconds)`, at the time scale: `pace::sleep(2.0)` sleeps
+/// [`scaled`] two seconds. A negative or NaN number sleeps not at all (where Python raises
+/// `ValueError`).
 pub fn sleep(seconds_at_scale_1: f64) {
-    std::thread::sleep(seconds(seconds_at_scale_1 * scale()));
+    std::thread::sleep(scaled(seconds(seconds_at_scale_1)));
 }
 
 #[cfg(test)]
@@ -219,9 +221,26 @@ mod tests {
         assert_eq!(parse("inf"), None);
         assert_eq!(parse("NaN"), None);
         assert_eq!(parse("1e300"), None);
+        // Any way Rust writes a number, and the edges exactly.
+        assert_eq!(parse("5e-2"), Some(0.05));
+        assert_eq!(parse("+0.5"), Some(0.5));
+        assert_eq!(parse("\t2\n"), Some(2.0));
+        assert_eq!(parse("999.999"), Some(999.999));
+        assert_eq!(parse("1000.001"), None);
+        assert_eq!(parse("-0.001"), None);
+        assert_eq!(parse("-inf"), None);
+        assert_eq!(parse(""), None);
+        assert_eq!(parse("0,5"), None);
+        assert_eq!(parse("1_000"), None);
+        assert_eq!(parse("0.05x"), None);
         assert_eq!(
             parse_scale("1e300").map_err(|e| e.to_string()),
             Err("1e300: not a time scale (a number from 0 to 1000)".to_string())
+        );
+        // Quoted as typed, spaces and all.
+        assert_eq!(
+            parse_scale(" 2000 ").map_err(|e| e.to_string()),
+            Err(" 2000 : not a time scale (a number from 0 to 1000)".to_string())
         );
     }
 
@@ -241,5 +260,15 @@ mod tests {
         assert_eq!(seconds(-1.0), Duration::ZERO);
         assert_eq!(seconds(f64::NAN), Duration::ZERO);
         assert_eq!(seconds(0.5), Duration::from_millis(500));
+        assert_eq!(seconds(0.0), Duration::ZERO);
+        assert_eq!(seconds(-0.0), Duration::ZERO);
+        assert_eq!(seconds(f64::NEG_INFINITY), Duration::ZERO);
+        assert_eq!(seconds(1e-9), Duration::from_nanos(1));
+        // The largest a Duration holds, and the first float beyond it.
+        assert_eq!(
+            seconds(1.8e19),
+            Duration::from_secs(18_000_000_000_000_000_000)
+        );
+        assert_eq!(seconds(u64::MAX as f64), Duration::MAX);
     }
 }

@@ -56,7 +56,8 @@ pub fn stdout_is_closed() -> bool {
     };
     // SAFETY: one valid `pollfd` on this frame, a count of 1, no waiting.
     let ready = unsafe { libc::poll(&mut fd, 1, 0) };
-    ready > 0 && fd.revents & libc::POLLERR != 0
+    // 1: our one descriptor has events (0: none, -1: poll failed).
+    ready == 1 && fd.revents & libc::POLLERR != 0
 }
 
 /// What runs before the process ends on a closed pipe: see [`before_ending`].
@@ -70,6 +71,9 @@ pub fn before_ending(hook: fn()) {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(hook);
 }
+
+/// What a shell shows for a program killed by SIGPIPE: 141.
+const SHELL_STATUS_OF_SIGPIPE: i32 = 128 + libc::SIGPIPE;
 
 /// Ends the process as SIGPIPE's default action would: killed by the signal, status 141 in the
 /// shell — after the hooks of [`before_ending`] and the removal of what the program registered
@@ -105,12 +109,23 @@ pub fn end_as_by_sigpipe() -> ! {
     // Not reached: the default action of SIGPIPE ends the process. Should it somehow return,
     // end with the status the shell would have shown.
     // SAFETY: `_exit` ends the process without running anything of the program.
-    unsafe { libc::_exit(128 + libc::SIGPIPE) }
+    unsafe { libc::_exit(SHELL_STATUS_OF_SIGPIPE) }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_closed_output_message;
+    use super::{SHELL_STATUS_OF_SIGPIPE, is_closed_output_message};
+
+    #[test]
+    fn the_status_of_the_unreachable_exit_is_what_a_shell_shows_for_sigpipe() {
+        // An inner shell killed by SIGPIPE; the outer one says what status it sees.
+        let out = std::process::Command::new("sh")
+            .args(["-c", "sh -c 'kill -PIPE $$'; echo $?"])
+            .output()
+            .expect("run sh");
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(shown.trim(), SHELL_STATUS_OF_SIGPIPE.to_string());
+    }
 
     #[test]
     fn recognizes_only_a_print_into_a_closed_pipe() {

@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ cargo xtask <command> [--help]
   timeline NAME [-- ARGS…]    run one example while recording every process and thread
                               (strace and the scheduler's counters): target/timeline/NAME.svg,
                               and NAME.trace.json for https://ui.perfetto.dev (see --help)
+  mutants [FILE…]             mutation testing (cargo-mutants): would the tests notice if this
+                              library code were wrong? Reports in target/mutants/ (see --help)
   help                        this text
 
 show and compare read your copy of the notes: --notes PATH, else $MODULE3_NOTES, else
@@ -110,6 +113,28 @@ Measures the notes' claims (release build); tables and SVG charts go to target/b
   --only N   only question N (1-7)
 ";
 
+const MUTANTS_HELP: &str = "\
+cargo xtask mutants [FILE…] [--timeout SECONDS] [-- CARGO-MUTANTS-ARGS…]
+
+Mutation testing: cargo-mutants changes the library code one small way at a time (a condition
+negated, a function that returns a default value) and runs the tests against each change. A
+change that no test notices — a mutant that survives — is behaviour that nothing checks.
+
+Each FILE, a path from the workspace's root (examples-ipc/src/pyvalue.rs; a directory such as
+pace: every file under it), is run in turn, in a copy of the workspace, against the whole
+workspace's tests; its report goes to target/mutants/<FILE>/mutants.out (missed.txt,
+timeout.txt, caught.txt, unviable.txt). Without FILE: every library file in one run, into
+target/mutants/workspace/ — hours on two cores. Dependencies are built once, into
+target/mutants/build/, for every later run. Processes that a mutant's tests left running are
+killed at the end of its run. Installs cargo-mutants (cargo install --locked) when missing;
+never part of `cargo test` or CI. MUTANTS.md has the scores, and why each survivor survives.
+  --timeout SECONDS  how long the tests of one mutant may run before they count as hanging
+                     (default 180: the suite takes under a minute, even on a loaded machine)
+  -- ARGS…           passed to cargo-mutants as they are, for example
+                     `-- --test-package examples-ipc`: only the tests of that package,
+                     `-- --list`: only list the mutants, `-- --re float_repr`: only those
+";
+
 /// A mistake in the command line: one line for stderr, exit 2.
 #[derive(Debug)]
 struct Usage(String);
@@ -165,6 +190,7 @@ fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         "bench" => bench(parser),
         "book" => book(parser),
         "timeline" => timeline(parser),
+        "mutants" => mutants(parser),
         "help" => {
             print!("{USAGE}");
             return Ok(0);
@@ -172,7 +198,7 @@ fn command(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
         other => {
             return Err(format!(
                 "unknown command `{other}`; the commands: list, run, run-all, show, compare, \
-                 readme, bench, book, timeline, help"
+                 readme, bench, book, timeline, mutants, help"
             )
             .into());
         }
@@ -653,8 +679,6 @@ fn readme(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     })
 }
 
-/// Builds the bench (and the socket servers it measures) and runs it, writing into
-/// `target/bench/`.
 /// Builds the examples and the book, then runs the book with the arguments given (it checks
 /// them, and answers `--help`).
 fn book(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
@@ -705,6 +729,8 @@ fn timeline(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     Ok(xtask::timeline::main(&args))
 }
 
+/// Builds the bench (and the socket servers it measures) and runs it, writing into
+/// `target/bench/`.
 fn bench(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     let mut quick = false;
     let mut passed: Vec<OsString> = Vec::new();
@@ -769,4 +795,167 @@ fn bench(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
             1
         }
     })
+}
+
+/// `cargo xtask mutants`: cargo-mutants on each FILE in turn, against the workspace's tests,
+/// each report under `target/mutants/<FILE>/`.
+fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
+    let mut files: Vec<String> = Vec::new();
+    let mut timeout = 180_u32;
+    let mut passed: Vec<OsString> = Vec::new();
+    loop {
+        if let Some(mut raw) = parser.try_raw_args()
+            && raw.next_if(|arg| arg == "--").is_some()
+        {
+            passed.extend(raw);
+            break;
+        }
+        let Some(arg) = parser.next()? else { break };
+        match arg {
+            ref a if wants_help(a, MUTANTS_HELP) => return Ok(0),
+            Long("timeout") => {
+                let text = parser.value()?.string()?;
+                timeout = text
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|s| (10..=3600).contains(s))
+                    .ok_or_else(|| {
+                        Usage(format!(
+                            "--timeout {text}: not a number of seconds from 10 to 3600"
+                        ))
+                    })?;
+            }
+            Value(file) => files.push(file.string()?.trim_end_matches('/').to_string()),
+            other => return Err(other.unexpected().into()),
+        }
+    }
+    let root = workspace::root();
+    for file in &files {
+        if !root.join(file).exists() {
+            return Err(format!("{file}: no such file or directory in the workspace").into());
+        }
+    }
+    let installed = workspace::cargo()
+        .args(["mutants", "--version"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !installed {
+        eprintln!("cargo-mutants is not installed: cargo install --locked cargo-mutants");
+        match workspace::cargo()
+            .args(["install", "--locked", "cargo-mutants"])
+            .status()
+        {
+            Ok(status) if status.success() => {}
+            Ok(_) => return Ok(1),
+            Err(e) => {
+                eprintln!("error: cannot run cargo: {e}");
+                return Ok(1);
+            }
+        }
+    }
+    let target = match workspace::target_dir() {
+        Ok(target) => target.join("mutants"),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+    };
+    // Dependencies built by one run are reused by the next.
+    let build = target.join("build");
+    // Only the workspace's tests, unless the caller chose which tests.
+    let chooses_tests = passed.iter().any(|a| {
+        let a = a.to_string_lossy();
+        a.starts_with("--test-package") || a.starts_with("--test-workspace")
+    });
+    // One run per FILE, one after another; no FILE: one run over every file.
+    let runs: Vec<Option<&String>> = if files.is_empty() {
+        vec![None]
+    } else {
+        files.iter().map(Some).collect()
+    };
+    for file in runs {
+        let (glob, report) = match file {
+            Some(file) if root.join(file).is_dir() => {
+                (Some(format!("{file}/**")), file.replace('/', "-"))
+            }
+            Some(file) => (
+                Some(file.clone()),
+                file.trim_end_matches(".rs").replace('/', "-"),
+            ),
+            None => (None, "workspace".to_string()),
+        };
+        if let Err(e) = std::fs::create_dir_all(target.join(&report)) {
+            eprintln!(
+                "error: cannot create {}: {e}",
+                target.join(&report).display()
+            );
+            return Ok(1);
+        }
+        let mut command = workspace::cargo();
+        command
+            .arg("mutants")
+            .arg("--output")
+            .arg(target.join(&report))
+            .arg(format!("--timeout={timeout}"))
+            // Building the copy of the workspace for a mutant of `pace` builds every crate.
+            .arg("--build-timeout=1800")
+            .arg("--jobs=1")
+            .env("CARGO_TARGET_DIR", &build)
+            // Without debug information, the crates of every mutant link faster.
+            .env("CARGO_PROFILE_DEV_DEBUG", "false");
+        if let Some(glob) = &glob {
+            command.arg("--file").arg(glob);
+        }
+        if !chooses_tests {
+            command.arg("--test-workspace=true");
+        }
+        // The notes, for the tests that read them, from the copy cargo-mutants makes.
+        if std::env::var_os("MODULE3_NOTES").is_none() {
+            command.env("MODULE3_NOTES", root.join("../shared/notes/module3.md"));
+        }
+        command.args(&passed);
+        say(&format!(
+            "══ mutants of {} → {} ══\n",
+            file.map_or("the workspace", String::as_str),
+            target.join(&report).join("mutants.out").display()
+        ));
+        let status = command.status();
+        // A mutant that made a test hang was killed with its test run, but what that test had
+        // started in a process group of its own may still run — an example, a `sleep` — and so
+        // may what a mutant kept a test from stopping. Every process of the run has this
+        // build's CARGO_TARGET_DIR in its environment: any still running now is a leftover.
+        let marker = [b"CARGO_TARGET_DIR=", build.as_os_str().as_bytes()].concat();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse().ok()) else {
+                continue;
+            };
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+                continue;
+            };
+            if environ.split(|b| *b == 0).any(|var| var == marker) {
+                let command = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                // SAFETY: `kill` takes no pointers.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                say(&format!(
+                    "killed {pid} ({}), left running by a mutant's tests\n",
+                    String::from_utf8_lossy(&command)
+                        .replace('\0', " ")
+                        .trim_end()
+                ));
+            }
+        }
+        match status {
+            // 0: every mutant caught; 2: some missed; 3: some timed out — reports to read.
+            Ok(status) if matches!(status.code(), Some(0 | 2 | 3)) => {}
+            Ok(status) => {
+                eprintln!("error: cargo mutants failed ({status})");
+                return Ok(1);
+            }
+            Err(e) => {
+                eprintln!("error: cannot run cargo mutants: {e}");
+                return Ok(1);
+            }
+        }
+    }
+    Ok(0)
 }

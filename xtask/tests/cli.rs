@@ -139,7 +139,7 @@ fn processes_named(name: &str) -> bool {
 #[test]
 fn every_command_has_help() {
     for command in [
-        "list", "run", "run-all", "show", "compare", "readme", "bench",
+        "list", "run", "run-all", "show", "compare", "readme", "bench", "mutants",
     ] {
         for flag in ["--help", "-h"] {
             let out = xtask().args([command, flag]).run_ok();
@@ -152,7 +152,7 @@ fn every_command_has_help() {
     }
     let out = xtask().arg("help").run_ok();
     for command in [
-        "list", "run", "run-all", "show", "compare", "readme", "bench",
+        "list", "run", "run-all", "show", "compare", "readme", "bench", "timeline", "mutants",
     ] {
         assert!(
             out.stdout.contains(&format!("\n  {command} ")),
@@ -185,6 +185,11 @@ fn bad_values_are_one_line_that_quotes_them() {
     rejects(&["show", "s05-lock", "--width", "wide"], "--width wide:");
     rejects(&["run", "s05-lock", "--port", "8002"], "after `--`");
     rejects(&["list", "extra"], "extra");
+    rejects(&["mutants", "--timeout", "soon"], "--timeout soon:");
+    rejects(
+        &["mutants", "no/such/file.rs"],
+        "no/such/file.rs: no such file",
+    );
 }
 
 #[test]
