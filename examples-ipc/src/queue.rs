@@ -26,6 +26,9 @@
 //!   still there, and `get` waits for it (or times out) rather than returning
 //!   [`Error::Disconnected`]. Give each child its own sender and drop the parent's before
 //!   forking others, or use spawn or forkserver, whose children hold only what they are given.
+//!   The other way round, too: a forked child holds a copy of its parent's receiving ends, so it
+//!   cannot tell that the consumer has gone, and its `put`s go on until the channel is full (as
+//!   in Python); a spawned or forkserver child's `put` fails with [`Error::Disconnected`].
 //! - Items still queued when the `Queue` is dropped are dropped with it, as at the end of a
 //!   Python program.
 //! - **put returns at once** (for the item types below), as Python's does: the item goes into the
