@@ -104,6 +104,7 @@ fn a_hanging_example_is_killed_at_its_timeout_with_its_children() {
 
 #[test]
 fn ctrl_c_kills_the_running_examples_and_reports_them() {
+    let _alone = by_name();
     // At time scale 100 the example would take minutes; Ctrl-C must end it at once.
     let mut running = xtask()
         .args(["run-all", "s02-1-daemon", "--time-scale", "100"])
@@ -121,6 +122,16 @@ fn ctrl_c_kills_the_running_examples_and_reports_them() {
         !processes_named("s02-1-daemon"),
         "the example still runs after Ctrl-C"
     );
+}
+
+/// Held by each test that runs s02-1's examples and then looks for them by name, machine-wide:
+/// run at once, one test would find the examples another has just started.
+static BY_NAME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn by_name() -> std::sync::MutexGuard<'static, ()> {
+    BY_NAME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A process whose command name is `name` runs (Linux keeps the first 15 bytes of it).
@@ -255,6 +266,7 @@ fn list_and_help_into_a_closed_pipe_end_quietly() {
 
 #[test]
 fn run_all_into_a_closed_pipe_kills_its_examples_and_ends_quietly() {
+    let _alone = by_name();
     // The first two lines are read, then the reader goes away, as with `| head -2`; the fast
     // examples' reports then meet the closed pipe while s02-1-daemon still runs (at time scale
     // 100 it would take minutes).
@@ -277,6 +289,7 @@ fn run_all_into_a_closed_pipe_kills_its_examples_and_ends_quietly() {
 
 #[test]
 fn a_second_ctrl_c_does_not_cut_the_cleanup_short() {
+    let _alone = by_name();
     for _ in 0..3 {
         let mut running = xtask()
             .args(["run-all", "s02-1", "--time-scale", "100"])
