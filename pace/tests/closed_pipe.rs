@@ -4,7 +4,17 @@
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+/// The tests here take turns. Each closes its end of a pipe and expects the fixture to see it
+/// gone; a test starting a child at that moment forks this process, and until that child
+/// execs it holds a copy of every descriptor — the pipe too — so the fixture would find its
+/// reader still there (it happened under load).
+fn take_turns() -> MutexGuard<'static, ()> {
+    static TURNS: Mutex<()> = Mutex::new(());
+    TURNS.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 fn fixture(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
@@ -35,6 +45,7 @@ fn wait_at_most_10_s(child: &mut Child, after: &str) -> ExitStatus {
 
 #[test]
 fn a_closed_stdout_ends_every_thread_quietly_as_sigpipe_does() {
+    let _turn = take_turns();
     let mut child = Command::new(fixture("closed-pipe"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -64,6 +75,7 @@ fn a_closed_stdout_ends_every_thread_quietly_as_sigpipe_does() {
 
 #[test]
 fn any_other_panic_is_reported_as_before() {
+    let _turn = take_turns();
     let out = Command::new(fixture("closed-pipe"))
         .arg("panic")
         .stdin(Stdio::null())
@@ -76,6 +88,7 @@ fn any_other_panic_is_reported_as_before() {
 
 #[test]
 fn a_closed_stdout_removes_what_the_program_made_quietly_before_it_ends() {
+    let _turn = take_turns();
     let mut child = Command::new(fixture("closed-pipe"))
         .arg("tracked")
         .stdin(Stdio::null())
@@ -126,6 +139,7 @@ fn poll(close: bool) -> Option<i32> {
 
 #[test]
 fn a_program_can_tell_whether_its_stdout_has_lost_its_reader() {
+    let _turn = take_turns();
     assert_eq!(poll(true), Some(3), "closed");
     assert_eq!(poll(false), Some(4), "still read");
 }
