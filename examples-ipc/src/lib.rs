@@ -10,8 +10,8 @@
 //!   `shared_memory` crate), for Python's type codes `'i'` (`i32`), `'c'` ([`CChar`]) and `'u'`
 //!   (`char`); each with its own process-shared lock, a `flock`. See [`shared`].
 //! - [`Manager`] — a server process that holds a dict, a list, a lock, an RLock; the proxies
-//!   ([`DictProxy`], [`ListProxy`], [`LockProxy`], [`RLockProxy`]) send it requests over
-//!   ipc-channel and can go to any child or pool worker. See [`manager`].
+//!   ([`DictProxy`], [`ListProxy`], [`LockProxy`], [`RLockProxy`]) send it requests over a Unix
+//!   socket and can go to any child or pool worker. See [`manager`].
 //! - [`Queue`] and [`QueueSender`] — many producers in any processes, one consumer; `get` with a timeout. See
 //!   [`queue`] for exactly what it supports.
 //! - [`pipe()`] — a duplex pair of [`Connection`]s with `send` and `recv`.
@@ -38,6 +38,7 @@ pub mod pipe;
 mod pyvalue;
 pub mod queue;
 pub mod shared;
+mod wire;
 
 pub use error::{Error, Result};
 pub use manager::{DictProxy, ListProxy, LockProxy, ManagedGuard, Manager, RLockProxy};

@@ -3,35 +3,43 @@
 //!
 //! [`Manager::new`] starts the server: a real process, always started with the *spawn* method
 //! (a fresh run of this executable through `examples_processes::init()`), so it is clean whatever
-//! start method the program uses and holds nothing of its parent. It sends back the sending end
-//! of its *listener*, the one channel every client can reach it by. [`Manager::dict`],
-//! [`list`](Manager::list), [`lock`](Manager::lock) and [`rlock`](Manager::rlock) ask it to
-//! create an object and return a *proxy*: the object's number and a way to the server. The
-//! objects live only in the server; every proxy call is a request answered by the server — a
-//! round trip.
+//! start method the program uses and holds nothing of its parent. It listens on a Unix socket —
+//! as Python's server does — and sends back its *address* and a secret every client proves
+//! itself with (Python's `authkey`). [`Manager::dict`], [`list`](Manager::list),
+//! [`lock`](Manager::lock) and [`rlock`](Manager::rlock) ask it to create an object and return a
+//! *proxy*: the object's number and a way to the server. The objects live only in the server;
+//! every proxy call is a request answered by the server — a round trip.
 //!
 //! # Connections
 //!
 //! As Python's proxies do, a thread keeps one *connection* to each manager it calls, and every
-//! call it makes to that manager — through any proxy — goes over it: the request on one channel,
-//! the answer back on the other, nothing created per call. The first call of a thread opens it:
-//! two channels, whose server-side ends go to the server over the listener; the server serves
-//! each connection on a thread of its own (again as Python's server does; `ps -T` shows them as
-//! `manager-conn-1`, `-2`…), which answers the requests in the order they come. The connection closes when its thread ends — the server's
-//! thread for it ends then too — or with its process.
+//! call it makes to that manager — through any proxy — goes over it: the request one way, the
+//! answer back, nothing created per call. The first call of a thread opens it: it makes two
+//! pipes, connects to the server's socket and hands it the secret and the server's ends of the
+//! pipes; the server serves each connection on a thread of its own (again as Python's server
+//! does; `ps -T` shows them as `manager-conn-1`, `-2`…), which answers the requests in the order
+//! they come. The connection closes when its thread ends — the server's thread for it ends then
+//! too — or with its process. A message is its length and its bytes, over plain pipes rather
+//! than ipc-channel's sockets: a round trip takes about half the time (this crate's `wire`
+//! module; `cargo xtask bench`, question 6, measures both).
 //!
-//! Proxies are small serializable values — the listener's sending end and the object's number:
-//! clone them and hand them to forked or spawned children and to pool workers, as the notes pass
-//! `d` and `l` in `args`. A process that receives a proxy opens its own connection on its first
-//! call. A *forked* child starts with a copy of its parent's connections, which are not its own
-//! (both would read the parent's answers): a connection belongs to the process that opened it,
-//! and a child that calls opens its own and closes the copies. Objects stay in the server until
-//! it stops (Python frees them when their last proxy goes; here they are few and short-lived).
+//! The socket's address is in Linux's *abstract* namespace: no file to remove, and it is gone
+//! the moment the server is. Anyone on the machine may connect to it; only a client that sends
+//! the secret is served.
+//!
+//! Proxies are small serializable values — the address, the secret, the object's number, and the
+//! sending end of a channel that keeps the server alive while a proxy exists: clone them and hand
+//! them to forked or spawned children and to pool workers, as the notes pass `d` and `l` in
+//! `args`. A process that receives a proxy opens its own connection on its first call. A
+//! *forked* child starts with a copy of its parent's connections, which are not its own (both
+//! would read the parent's answers): a connection belongs to the process that opened it, and a
+//! child that calls opens its own and closes the copies. Objects stay in the server until it
+//! stops (Python frees them when their last proxy goes; here they are few and short-lived).
 //!
 //! Faults become errors, not hangs: a call to a server that has died — killed, or shut down —
-//! fails with [`Error::Disconnected`]: either sending fails (its end of the connection is closed)
-//! or the answer never comes and the channel it would come on closes instead (the only copy of
-//! its sending end was in the server). That holds for a call under way when the server dies too.
+//! fails with [`Error::Disconnected`]: connecting is refused, sending fails, or the answer never
+//! comes and the connection closes instead. That holds for a call under way when the server dies
+//! too.
 //!
 //! # Locks
 //!
@@ -40,13 +48,13 @@
 //! answer. Dropping the guard sends the server a release request and waits for its answer, as
 //! Python's `release()` does.
 //!
-//! Each acquisition also comes with a small channel to the server: the guard keeps its sending
-//! end, the server watches its receiving end. It is the fallback for a holder that *dies*: the
-//! kernel closes the channel, the server releases the lock, and a worker killed inside
-//! `with lock:` does not leave it held forever (in Python it does). The channel's closing is not
-//! the release itself: a child forked while the lock is held gets a copy of that sending end,
-//! which keeps the channel open as long as the child lives — a holder that dies leaves the lock
-//! held until such a child ends, too.
+//! An acquisition belongs to the connection it was made on, and the guard keeps that connection
+//! open (a duplicate of its requests' pipe end) as long as it lives, in whatever thread. That is the fallback
+//! for a holder that *dies*: the kernel closes the connection, the server releases what was
+//! acquired on it, and a worker killed inside `with lock:` does not leave the lock held forever
+//! (in Python it does). The closing is not the release itself: a child forked while the lock is
+//! held gets a copy of the connection, which keeps it open as long as the child lives — a holder
+//! that dies leaves the lock held until such a child ends, too.
 //!
 //! An [`RLock`] (`RLockProxy`) may be acquired again by the thread that holds it; it is owned by
 //! a (process, thread) pair, as Python's.
@@ -57,6 +65,9 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
+use std::io::{self, BufReader, PipeReader, PipeWriter, Write};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -64,29 +75,41 @@ use std::thread;
 use std::time::Duration;
 
 use examples_processes::{Process, StartMethod, target};
-use ipc_channel::ipc::{self, IpcReceiver, IpcReceiverSet, IpcSelectionResult, IpcSender};
-use ipc_channel::{IpcError, TryRecvError};
+use ipc_channel::IpcError;
+use ipc_channel::ipc::{self, IpcSender};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Context, Error, Result};
+use crate::error::{Context, Error, Result, is_peer_gone};
 use crate::pyvalue::{PyDict, PyList, PyValue};
+use crate::wire::{self, ReadError};
 
 /// How long [`Manager::shutdown`] waits for the server to confirm before killing it.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long the server waits for a new connection's secret before closing it.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a connection reads at a time: a request or an answer usually arrives in one read.
+const READ_BUFFER: usize = 16 * 1024;
+
 /// What the server answers: a value, or the message of the exception Python would raise.
 type Reply = std::result::Result<Answer, String>;
 
-/// What arrives on the server's listener.
+/// What arrives on the server's control channel (every proxy holds its sending end: when the
+/// last one is gone, the channel closes and the server stops).
 #[derive(Debug, Serialize, Deserialize)]
 enum Hello {
-    /// A new connection: the server reads requests from `requests` and answers on `replies`.
-    Connect {
-        requests: IpcReceiver<Request>,
-        replies: IpcSender<Reply>,
-    },
     /// Stop serving (`manager.shutdown()`).
     Shutdown { reply: IpcSender<Reply> },
+}
+
+/// What the server sends back once it listens.
+#[derive(Serialize, Deserialize)]
+struct Ready {
+    control: IpcSender<Hello>,
+    /// The socket's name in the abstract namespace.
+    address: Vec<u8>,
+    secret: u128,
 }
 
 /// A request on a connection; each gets one answer, in order.
@@ -107,7 +130,6 @@ enum Request {
     Acquire {
         id: u64,
         owner: Owner,
-        hold: IpcReceiver<()>,
     },
     /// Release the acquisition with this number (see `Answer::Held`).
     Release {
@@ -172,10 +194,12 @@ impl Owner {
     }
 }
 
-/// A way to the server: the sending end of its listener, and which manager it is.
+/// A way to the server: its address and secret, and its control channel.
 #[derive(Clone, Serialize, Deserialize)]
 struct Client {
-    listener: IpcSender<Hello>,
+    control: IpcSender<Hello>,
+    address: Vec<u8>,
+    secret: u128,
     /// A random number that tells this manager from every other: the key of the connections
     /// to it.
     manager: u64,
@@ -186,8 +210,9 @@ struct Connection {
     manager: u64,
     /// The process that opened it: a forked child has a copy it must not use.
     pid: u32,
-    requests: IpcSender<Request>,
-    replies: IpcReceiver<Reply>,
+    requests: PipeWriter,
+    replies: BufReader<PipeReader>,
+    buffer: Vec<u8>,
 }
 
 thread_local! {
@@ -199,27 +224,37 @@ impl Client {
     /// Sends `request` on this thread's connection to the server (opened if need be) and waits
     /// for the answer. `what` names the call in an error.
     fn call(&self, what: &str, request: Request) -> Result<Answer> {
-        let mut request = Some(request);
+        self.with_connection(what, |connection| connection.call(what, request))
+    }
+
+    /// Runs `f` on this thread's connection to the server, opened if need be. A connection that
+    /// fails other than by the server's own answer is closed: the next call opens another.
+    fn with_connection<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut f = Some(f);
         let cached = CONNECTIONS.try_with(|connections| {
             let mut connections = connections.try_borrow_mut().ok()?;
-            let request = request.take()?;
-            Some(self.call_cached(&mut connections, what, request))
+            let f = f.take()?;
+            Some(self.with_cached(&mut connections, what, f))
         });
-        match (cached, request) {
-            (Ok(Some(answer)), _) => answer,
+        match (cached, f) {
+            (Ok(Some(result)), _) => result,
             // This thread is ending (its connections are gone already): a connection for this
             // call alone.
-            (_, Some(request)) => self.connect(what)?.call(what, request),
+            (_, Some(f)) => f(&mut self.connect(what)?),
             (_, None) => Err(Error::Usage(format!("{what}: the request was lost"))),
         }
     }
 
-    fn call_cached(
+    fn with_cached<T>(
         &self,
         connections: &mut Vec<Connection>,
         what: &str,
-        request: Request,
-    ) -> Result<Answer> {
+        f: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
         let pid = std::process::id();
         let at = match connections
             .iter()
@@ -229,40 +264,38 @@ impl Client {
             None => {
                 // Copies of the connections of the process this one was forked from are not
                 // ours: close them; and those whose server has gone.
-                connections.retain(|c| c.pid == pid && c.server_alive());
+                connections.retain(|c| c.pid == pid && !wire::peer_gone(c.replies.get_ref()));
                 connections.push(self.connect(what)?);
                 connections.len() - 1
             }
         };
-        let answer = connections[at].call(what, request);
-        if matches!(answer, Err(ref e) if !matches!(e, Error::Server(_))) {
+        let result = f(&mut connections[at]);
+        if matches!(result, Err(ref e) if !matches!(e, Error::Server(_))) {
             // The connection may be out of step, or its server gone: the next call opens another.
             connections.swap_remove(at);
         }
-        answer
+        result
     }
 
-    /// Opens a connection: its two channels' server-side ends go to the server.
     fn connect(&self, what: &str) -> Result<Connection> {
         let context = || format!("{what}: connecting to the manager's server");
-        let (requests, server_requests) = ipc::channel::<Request>().context(context)?;
-        let (server_replies, replies) = ipc::channel::<Reply>().context(context)?;
-        // The server gets the only sending end of `replies`: if it dies, `replies` closes.
-        self.listener
-            .send(Hello::Connect {
-                requests: server_requests,
-                replies: server_replies,
-            })
-            .context(context)?;
+        let address = SocketAddr::from_abstract_name(&self.address).context(context)?;
+        let socket = UnixStream::connect_addr(&address).map_err(|e| transport(e, context))?;
+        let (server_requests, requests) = std::io::pipe().context(context)?;
+        let (replies, server_replies) = std::io::pipe().context(context)?;
+        wire::send_with_pipes(&socket, self.secret, &server_requests, &server_replies)
+            .map_err(|e| transport(e, context))?;
+        // The server's ends are the server's alone now: when it dies, `replies` ends.
+        drop((socket, server_requests, server_replies));
         Ok(Connection {
             manager: self.manager,
             pid: std::process::id(),
             requests,
-            replies,
+            replies: BufReader::with_capacity(READ_BUFFER, replies),
+            buffer: Vec::new(),
         })
     }
 
-    /// Closes this thread's connection to this manager, if it has one.
     fn disconnect(&self) {
         let _ = CONNECTIONS.try_with(|connections| {
             if let Ok(mut connections) = connections.try_borrow_mut() {
@@ -273,27 +306,31 @@ impl Client {
 }
 
 impl Connection {
-    fn call(&self, what: &str, request: Request) -> Result<Answer> {
+    fn call(&mut self, what: &str, request: Request) -> Result<Answer> {
+        let frame = wire::encode(&request).map_err(|e| Error::channel(what, e))?;
         self.requests
-            .send(request)
-            .context(|| format!("{what}: asking the manager's server"))?;
-        // The answer is bytes from another process: a message whose channel numbers do not
-        // match makes ipc-channel panic, here an error (as `examples_processes::decode`).
-        match catch_unwind(AssertUnwindSafe(|| self.replies.recv())) {
-            Ok(Ok(Ok(answer))) => Ok(answer),
-            Ok(Ok(Err(exception))) => Err(Error::Server(exception)),
-            Ok(Err(e)) => Err(e).context(|| format!("{what}: waiting for the manager's server")),
-            Err(_) => Err(Error::channel(
-                format!("{what}: the manager's server"),
-                "answered with a message whose channels do not match its content",
-            )),
+            .write_all(&frame)
+            .map_err(|e| transport(e, || format!("{what}: asking the manager's server")))?;
+        match wire::receive::<Reply>(&mut self.replies, &mut self.buffer) {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(exception)) => Err(Error::Server(exception)),
+            Err(ReadError::Closed) => Err(Error::disconnected(format!(
+                "{what}: waiting for the manager's server"
+            ))),
+            Err(e) => Err(Error::channel(format!("{what}: the manager's server"), e)),
         }
     }
+}
 
-    /// Whether its server may still answer: an idle connection has nothing to read, unless the
-    /// server has gone and closed it.
-    fn server_alive(&self) -> bool {
-        matches!(self.replies.try_recv(), Err(TryRecvError::Empty))
+/// An I/O error on a connection: the server gone, or what it is.
+fn transport(e: io::Error, context: impl FnOnce() -> String) -> Error {
+    if is_peer_gone(&e) || e.kind() == io::ErrorKind::NotFound {
+        Error::disconnected(context())
+    } else {
+        Error::Io {
+            context: context(),
+            source: e,
+        }
     }
 }
 
@@ -327,7 +364,7 @@ fn unexpected(what: &str, answer: Answer) -> Error {
 /// of the `with Manager() as manager:` block) shuts the server down and reaps it.
 pub struct Manager {
     client: Client,
-    server: Option<Process<(IpcSender<IpcSender<Hello>>,)>>,
+    server: Option<Process<(IpcSender<Ready>,)>>,
 }
 
 impl fmt::Debug for Manager {
@@ -343,15 +380,21 @@ impl Manager {
     /// Starts the server process and waits until it is ready.
     pub fn new() -> Result<Self> {
         let context = || "starting the manager's server".to_string();
-        let (ready_tx, ready) = ipc::channel::<IpcSender<Hello>>().context(context)?;
+        let (ready_tx, ready) = ipc::channel::<Ready>().context(context)?;
         let mut server = Process::new(target!(serve), (ready_tx,))
             .name("SyncManager-1")
             .start_method(StartMethod::Spawn);
         server.start()?;
         match ready.recv() {
-            Ok(listener) => Ok(Manager {
+            Ok(Ready {
+                control,
+                address,
+                secret,
+            }) => Ok(Manager {
                 client: Client {
-                    listener,
+                    control,
+                    address,
+                    secret,
                     manager: unique_key(),
                 },
                 server: Some(server),
@@ -427,7 +470,7 @@ impl Manager {
             let context = || "shutting down the manager's server".to_string();
             let (reply, answer) = ipc::channel::<Reply>().context(context)?;
             self.client
-                .listener
+                .control
                 .send(Hello::Shutdown { reply })
                 .context(context)?;
             Ok(answer.try_recv_timeout(SHUTDOWN_TIMEOUT).is_ok())
@@ -581,23 +624,22 @@ impl ListProxy {
 
 /// Asks the server for lock `id`; returns once it is ours.
 fn acquire(client: &Client, id: u64, what: &str) -> Result<ManagedGuard> {
-    let (alive, watched) = ipc::channel::<()>().context(|| format!("{what}: making a channel"))?;
     let owner = Owner::current();
-    match client.call(
-        what,
-        Request::Acquire {
-            id,
-            owner,
-            hold: watched,
-        },
-    )? {
-        Answer::Held(hold) => Ok(ManagedGuard {
-            client: client.clone(),
-            hold,
-            _alive: alive,
-        }),
-        other => Err(unexpected(what, other)),
-    }
+    client.with_connection(what, |connection| {
+        // Taken first: once the server has answered, the lock is ours and this must not fail.
+        let alive = connection
+            .requests
+            .try_clone()
+            .context(|| format!("{what}: keeping the connection open"))?;
+        match connection.call(what, Request::Acquire { id, owner })? {
+            Answer::Held(hold) => Ok(ManagedGuard {
+                client: client.clone(),
+                hold,
+                _alive: alive,
+            }),
+            other => Err(unexpected(what, other)),
+        }
+    })
 }
 /// A lock that lives in the manager's server (`manager.Lock()`); not re-entrant.
 #[derive(Clone, Serialize, Deserialize)]
@@ -635,8 +677,9 @@ pub struct ManagedGuard {
     client: Client,
     /// The number the server gave this acquisition.
     hold: u64,
-    /// Closes when this process dies: the server then releases the lock (see the module docs).
-    _alive: IpcSender<()>,
+    /// The connection the lock was acquired on, kept open: it closes when this process dies,
+    /// and the server then releases the lock (see the module docs).
+    _alive: PipeWriter,
 }
 
 impl Drop for ManagedGuard {
@@ -670,9 +713,9 @@ impl fmt::Debug for ManagedGuard {
 
 // ── The server ──────────────────────────────────────────────────────────────────────────────
 
-/// The server process's target: makes its listener, sends its sending end back through `ready`,
-/// and serves until shut down or until every client is gone.
-fn serve(ready: IpcSender<IpcSender<Hello>>) {
+/// The server process's target: listens, sends its address back through `ready`, and serves
+/// until shut down or until every client is gone.
+fn serve(ready: IpcSender<Ready>) {
     if let Err(e) = Server::run(ready) {
         eprintln!("manager server {}: {e}", std::process::id());
     }
@@ -696,27 +739,29 @@ struct Waiter {
     owner: Owner,
     hold: u64,
     /// Its connection's answering end.
-    reply: IpcSender<Reply>,
+    reply: Arc<PipeWriter>,
+}
+
+/// An acquisition, granted or waiting.
+struct Hold {
+    lock: u64,
+    /// The connection it was made on: when that closes, the acquisition ends.
+    connection: u64,
 }
 
 /// What the server holds, shared by its threads.
 struct Objects {
     objects: HashMap<u64, Object>,
-    /// acquisition number → its lock
-    holds: HashMap<u64, u64>,
+    /// acquisition number → its lock and connection
+    holds: HashMap<u64, Hold>,
     next_id: u64,
     next_hold: u64,
 }
 
-/// From a connection's thread to the main thread: watch this acquisition's channel.
-#[derive(Debug, Serialize, Deserialize)]
-struct Watch {
-    hold: u64,
-    channel: IpcReceiver<()>,
-}
-
 type Shared = Arc<Mutex<Objects>>;
 
+/// The objects, locked. A connection's thread that panicked while holding them left them as
+/// they were between two requests: usable.
 fn lock(shared: &Shared) -> MutexGuard<'_, Objects> {
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -724,137 +769,155 @@ fn lock(shared: &Shared) -> MutexGuard<'_, Objects> {
 struct Server;
 
 impl Server {
-    /// The main thread: takes new connections off the listener and starts a thread for each;
-    /// watches the acquisitions' channels, releasing a lock whose holder has died.
-    fn run(ready: IpcSender<IpcSender<Hello>>) -> Result<()> {
+    /// The main thread: starts listening and the thread that takes connections, then waits on
+    /// the control channel for `shutdown()` or for every client to be gone.
+    fn run(ready: IpcSender<Ready>) -> Result<()> {
         let context = || "starting".to_string();
-        let (listener_tx, listener) = ipc::channel::<Hello>().context(context)?;
-        let (watch_tx, watch) = ipc::channel::<Watch>().context(context)?;
-        let mut set = IpcReceiverSet::new().context(context)?;
-        let listener = set.add(listener).context(context)?;
-        let watch = set.add(watch).context(context)?;
-        // Our only sending end of the listener goes to the parent: when every client has dropped
-        // its copy, the listener closes and we stop.
-        ready.send(listener_tx).context(context)?;
-        drop(ready);
+        let (control_tx, control) = ipc::channel::<Hello>().context(context)?;
+        let secret = u128::from(unique_key()) << 64 | u128::from(unique_key());
+        let name = format!(
+            "examples-manager-{}-{:016x}",
+            std::process::id(),
+            unique_key()
+        );
+        let address = SocketAddr::from_abstract_name(name.as_bytes()).context(context)?;
+        let listener = UnixListener::bind_addr(&address).context(context)?;
         let shared: Shared = Arc::new(Mutex::new(Objects {
             objects: HashMap::new(),
             holds: HashMap::new(),
             next_id: 1,
             next_hold: 1,
         }));
-        // channel in the set → the acquisition it watches
-        let mut watched: HashMap<u64, u64> = HashMap::new();
-        let mut connections = 0u64;
+        thread::Builder::new()
+            .name("manager-accept".to_string())
+            .spawn(move || accept(listener, secret, shared))
+            .context(context)?;
+        // Our only sending end of the control channel goes to the parent: when every client has
+        // dropped its copy, the channel closes and we stop.
+        ready
+            .send(Ready {
+                control: control_tx,
+                address: name.into_bytes(),
+                secret,
+            })
+            .context(context)?;
+        drop(ready);
         loop {
-            let events = set
-                .select()
-                .context(|| "waiting for requests".to_string())?;
-            for event in events {
-                match event {
-                    IpcSelectionResult::MessageReceived(id, message) if id == listener => {
-                        // A message that does not decode is a client's fault, not a reason to
-                        // stop serving the others: said, and dropped.
-                        match examples_processes::decode::<Hello>(message) {
-                            Ok(Hello::Connect { requests, replies }) => {
-                                let (shared, watch_tx) = (Arc::clone(&shared), watch_tx.clone());
-                                connections += 1;
-                                // `ps -T` shows it: one thread per connection, numbered.
-                                let started = thread::Builder::new()
-                                    .name(format!("manager-conn-{connections}"))
-                                    .spawn(move || {
-                                        serve_connection(requests, replies, shared, watch_tx)
-                                    });
-                                if let Err(e) = started {
-                                    // Its channels close: the client's call fails, not hangs.
-                                    eprintln!(
-                                        "manager server {}: a connection refused: {e}",
-                                        std::process::id()
-                                    );
-                                }
-                            }
-                            Ok(Hello::Shutdown { reply }) => {
-                                let _ = reply.send(Ok(Answer::Done));
-                                return Ok(());
-                            }
-                            Err(e) => {
-                                eprintln!("manager server {}: {e}: ignored", std::process::id())
-                            }
-                        }
-                    }
-                    IpcSelectionResult::MessageReceived(id, message) if id == watch => {
-                        if let Ok(Watch { hold, channel }) =
-                            examples_processes::decode::<Watch>(message)
-                        {
-                            let channel = set
-                                .add(channel)
-                                .context(|| "watching a lock's holder".to_string())?;
-                            watched.insert(channel, hold);
-                        }
-                    }
-                    IpcSelectionResult::ChannelClosed(id) if id == listener => return Ok(()),
-                    IpcSelectionResult::ChannelClosed(id) => {
-                        // An acquisition's holder (or waiter) is gone.
-                        if let Some(hold) = watched.remove(&id) {
-                            lock(&shared).release(hold);
-                        }
-                    }
-                    // Nobody sends on an acquisition's channel.
-                    IpcSelectionResult::MessageReceived(..) => {}
+            // Bytes from another process: a message whose channel numbers do not match makes
+            // ipc-channel panic, here a message that is ignored (as `examples_processes::decode`).
+            match catch_unwind(AssertUnwindSafe(|| control.recv())) {
+                Ok(Ok(Hello::Shutdown { reply })) => {
+                    let _ = reply.send(Ok(Answer::Done));
+                    return Ok(());
                 }
+                Ok(Err(IpcError::Disconnected)) => return Ok(()),
+                Ok(Err(IpcError::Io(e))) => {
+                    return Err(e).context(|| "waiting for a shutdown".to_string());
+                }
+                // A client's fault, not a reason to stop serving the others: said, and dropped.
+                Ok(Err(IpcError::SerializationError(e))) => eprintln!(
+                    "manager server {}: a control message that does not decode ({e}): ignored",
+                    std::process::id()
+                ),
+                Err(_) => eprintln!(
+                    "manager server {}: a control message whose channels do not match: ignored",
+                    std::process::id()
+                ),
             }
         }
     }
 }
 
-/// A connection's thread: answers its requests, in order, until the client closes it.
-fn serve_connection(
-    requests: IpcReceiver<Request>,
-    replies: IpcSender<Reply>,
-    shared: Shared,
-    watch: IpcSender<Watch>,
-) {
+/// Takes connections off the listener, each to a thread of its own, until the process ends.
+fn accept(listener: UnixListener, secret: u128, shared: Shared) {
+    let mut connections = 0u64;
     loop {
-        // Bytes from another process: a message whose channel numbers do not match makes
-        // ipc-channel panic, here an error (as `examples_processes::decode`).
-        let request = match catch_unwind(AssertUnwindSafe(|| requests.recv())) {
-            Ok(Ok(request)) => request,
-            // The client has gone (its thread or process ended): so does this thread.
-            Ok(Err(IpcError::Disconnected | IpcError::Io(_))) => return,
-            // Its fault, and said to it: the caller waits for an answer.
-            Ok(Err(IpcError::SerializationError(e))) => {
-                if replies
-                    .send(Err(format!("a request that does not decode ({e})")))
-                    .is_err()
-                {
-                    return;
+        match listener.accept() {
+            Ok((stream, _)) => {
+                connections += 1;
+                let (number, shared) = (connections, Arc::clone(&shared));
+                // `ps -T` shows it: one thread per connection, numbered.
+                let started = thread::Builder::new()
+                    .name(format!("manager-conn-{number}"))
+                    .spawn(move || serve_connection(stream, secret, number, shared));
+                if let Err(e) = started {
+                    // The stream closes: the client's call fails, not hangs.
+                    eprintln!(
+                        "manager server {}: a connection refused: {e}",
+                        std::process::id()
+                    );
                 }
-                continue;
             }
-            Err(_) => {
-                let refused = "a request whose channels do not match its content";
-                if replies.send(Err(refused.to_string())).is_err() {
-                    return;
-                }
-                continue;
-            }
-        };
-        if let Some(answer) = handle(request, &shared, &replies, &watch) {
-            // A client that died before reading its answer closes the connection.
-            if replies.send(answer).is_err() {
-                return;
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                // Out of descriptors, say: the clients waiting will be taken when some are free.
+                eprintln!(
+                    "manager server {}: taking a connection: {e}",
+                    std::process::id()
+                );
+                thread::sleep(Duration::from_millis(100));
             }
         }
     }
 }
 
-/// The answer to `request`, or `None` for an acquisition that must wait its turn (answered on
-/// `replies` when it comes).
+/// Serves one connection: takes its pipes if it proves the secret, then answers its requests in
+/// order until the client goes; what was acquired on it and not released is then released.
+fn serve_connection(socket: UnixStream, secret: u128, number: u64, shared: Shared) {
+    // A peer that connects and says nothing is dropped after a while.
+    if socket.set_read_timeout(Some(HANDSHAKE_TIMEOUT)).is_err() {
+        return;
+    }
+    let Some((proof, requests, replies)) = wire::receive_with_pipes(&socket) else {
+        return;
+    };
+    drop(socket);
+    if proof != secret {
+        return;
+    }
+    let replies = Arc::new(replies);
+    let mut requests = BufReader::with_capacity(READ_BUFFER, requests);
+    let mut buffer = Vec::new();
+    loop {
+        let request = match wire::receive::<Request>(&mut requests, &mut buffer) {
+            Ok(request) => request,
+            // Its fault, and said to it: the caller waits for an answer; the stream is still in
+            // step (the length was right).
+            Err(ReadError::Decode(e)) => {
+                if !answer(
+                    &replies,
+                    &Err(format!("a request that does not decode ({e})")),
+                ) {
+                    break;
+                }
+                continue;
+            }
+            // The client has gone (its thread or process ended), or the stream is out of step.
+            Err(ReadError::Closed | ReadError::TooLong(_) | ReadError::Io(_)) => break,
+        };
+        if let Some(reply) = handle(request, &shared, &replies, number) {
+            // A client that died before reading its answer closes the connection.
+            if !answer(&replies, &reply) {
+                break;
+            }
+        }
+    }
+    lock(&shared).release_connection(number);
+}
+
+/// Sends `reply` on a connection's answering end; false if the client is gone.
+fn answer(mut replies: &PipeWriter, reply: &Reply) -> bool {
+    let frame = wire::encode(reply).or_else(|e| wire::encode(&Reply::Err(e)));
+    frame.is_ok_and(|frame| replies.write_all(&frame).is_ok())
+}
+
+/// Does what `request` asks; the answer, or `None` for an acquisition that waits (answered when
+/// the lock comes free).
 fn handle(
     request: Request,
     shared: &Shared,
-    replies: &IpcSender<Reply>,
-    watch: &IpcSender<Watch>,
+    replies: &Arc<PipeWriter>,
+    connection: u64,
 ) -> Option<Reply> {
     let mut objects = lock(shared);
     Some(match request {
@@ -882,11 +945,7 @@ fn handle(
             Some(Object::List(list)) => list_op(list, op),
             _ => Err(format!("KeyError: no list {id} in this manager")),
         },
-        Request::Acquire {
-            id,
-            owner,
-            hold: channel,
-        } => {
+        Request::Acquire { id, owner } => {
             let hold = objects.next_hold;
             objects.next_hold += 1;
             let Some(Object::Lock(lock)) = objects.objects.get_mut(&id) else {
@@ -902,15 +961,17 @@ fn handle(
                 lock.waiting.push_back(Waiter {
                     owner,
                     hold,
-                    reply: replies.clone(),
+                    reply: Arc::clone(replies),
                 });
                 None
             };
-            objects.holds.insert(hold, id);
-            drop(objects);
-            // Watched from now on: its closing ends the acquisition. A main thread that is gone
-            // is a server shutting down.
-            let _ = watch.send(Watch { hold, channel });
+            objects.holds.insert(
+                hold,
+                Hold {
+                    lock: id,
+                    connection,
+                },
+            );
             return answer;
         }
         Request::Release { hold } => {
@@ -921,11 +982,10 @@ fn handle(
 }
 
 impl Objects {
-    /// Ends acquisition `hold` — released by its guard, or its process died (its channel
-    /// closed) — or, if it is still waiting, withdraws it. Nothing if it has ended already: a
-    /// released acquisition's channel closes later, when every copy of its sending end is gone.
+    /// Ends acquisition `hold` — released by its guard, or its connection closed — or, if it is
+    /// still waiting, withdraws it. Nothing if it has ended already.
     fn release(&mut self, hold: u64) {
-        let Some(id) = self.holds.remove(&hold) else {
+        let Some(Hold { lock: id, .. }) = self.holds.remove(&hold) else {
             return;
         };
         let Some(Object::Lock(lock)) = self.objects.get_mut(&id) else {
@@ -941,18 +1001,31 @@ impl Objects {
             lock.waiting.retain(|w| w.hold != hold);
         }
     }
+
+    /// Ends every acquisition made on `connection`, which has closed: its holder is gone.
+    fn release_connection(&mut self, connection: u64) {
+        let ended: Vec<u64> = self
+            .holds
+            .iter()
+            .filter(|(_, h)| h.connection == connection)
+            .map(|(hold, _)| *hold)
+            .collect();
+        for hold in ended {
+            self.release(hold);
+        }
+    }
 }
 
 impl LockState {
     /// Gives the free lock to the first waiter still there to take it.
     fn grant_next(&mut self) {
         while let Some(waiter) = self.waiting.pop_front() {
-            if waiter.reply.send(Ok(Answer::Held(waiter.hold))).is_ok() {
+            if answer(&waiter.reply, &Ok(Answer::Held(waiter.hold))) {
                 self.owner = Some(waiter.owner);
                 self.holds.push(waiter.hold);
                 return;
             }
-            // It died waiting; its channel's closing will find nothing to release.
+            // It died waiting; its connection's closing will find nothing to release.
         }
     }
 }
@@ -1040,10 +1113,10 @@ mod tests {
         fn any_bytes_decode_to_a_request_or_an_error(
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)
         ) {
-            let message = |bytes: &[u8]| ipc_channel::ipc::IpcMessage::from_data(bytes.to_vec());
-            let _ = examples_processes::decode::<Hello>(message(&bytes));
-            let _ = examples_processes::decode::<Request>(message(&bytes));
-            let _ = examples_processes::decode::<Reply>(message(&bytes));
+            let _ = wire::decode::<Request>(&bytes);
+            let _ = wire::decode::<Reply>(&bytes);
+            let message = ipc_channel::ipc::IpcMessage::from_data(bytes.to_vec());
+            let _ = examples_processes::decode::<Hello>(message);
         }
     }
 
@@ -1051,12 +1124,12 @@ mod tests {
     fn values_nested_too_deep_are_an_error_not_a_stack_overflow() {
         // PyValue::List (variant 5) holding a list of one item, a million times over.
         let bytes = [5u8, 1].repeat(1_000_000);
-        let decoded = ipc_channel::ipc::IpcMessage::from_data(bytes).to::<PyValue>();
+        let decoded = wire::decode::<PyValue>(&bytes);
         assert!(decoded.is_err());
         // Within the bound it decodes.
         let mut bytes = [5u8, 1].repeat(crate::pyvalue::MAX_DEPTH - 1);
         bytes.extend([0u8]); // None
-        let decoded = ipc_channel::ipc::IpcMessage::from_data(bytes).to::<PyValue>();
+        let decoded = wire::decode::<PyValue>(&bytes);
         assert!(decoded.is_ok(), "{decoded:?}");
     }
 
@@ -1064,41 +1137,35 @@ mod tests {
     fn a_dict_with_an_unhashable_or_repeated_key_does_not_decode() {
         // PyValue::Dict (variant 6), 1 entry: key a list (5, 0 items), value None (0).
         let unhashable = vec![6u8, 1, 5, 0, 0];
-        assert!(
-            ipc_channel::ipc::IpcMessage::from_data(unhashable)
-                .to::<PyValue>()
-                .is_err()
-        );
+        assert!(wire::decode::<PyValue>(&unhashable).is_err());
         // 2 entries, both with the key 1 (variant 2, zigzag 2): Python keeps one.
         let twice = vec![6u8, 2, 2, 2, 0, 2, 2, 0];
-        assert!(
-            ipc_channel::ipc::IpcMessage::from_data(twice)
-                .to::<PyValue>()
-                .is_err()
-        );
+        assert!(wire::decode::<PyValue>(&twice).is_err());
     }
 
     #[test]
     fn a_freed_lock_goes_to_the_first_waiter_still_alive() {
         let mut state = lock(false);
-        let (gone_tx, gone_rx) = ipc::channel::<Reply>().expect("channel");
+        let (gone_rx, gone_tx) = std::io::pipe().expect("pipe");
         drop(gone_rx);
-        let (next_tx, next_rx) = ipc::channel::<Reply>().expect("channel");
+        let (next_rx, next_tx) = std::io::pipe().expect("pipe");
         let a = Owner { pid: 1, thread: 1 };
         let b = Owner { pid: 2, thread: 1 };
         state.waiting.push_back(Waiter {
             owner: a,
             hold: 10,
-            reply: gone_tx,
+            reply: Arc::new(gone_tx),
         });
         state.waiting.push_back(Waiter {
             owner: b,
             hold: 11,
-            reply: next_tx,
+            reply: Arc::new(next_tx),
         });
         state.grant_next();
         assert_eq!(state.owner, Some(b));
         assert_eq!(state.holds, vec![11]);
-        assert!(matches!(next_rx.recv(), Ok(Ok(Answer::Held(11)))));
+        let mut reader = BufReader::new(next_rx);
+        let answer = wire::receive::<Reply>(&mut reader, &mut Vec::new());
+        assert!(matches!(answer, Ok(Ok(Answer::Held(11)))), "{answer:?}");
     }
 }

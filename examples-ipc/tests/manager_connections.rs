@@ -52,3 +52,16 @@ fn a_server_killed_during_a_call_makes_it_an_error_not_a_hang() {
         "manager dropped",
     ]);
 }
+
+#[test]
+fn strangers_on_the_servers_socket_are_not_served_and_do_not_disturb_it() {
+    let out = fixture_spec("manager-connections")
+        .arg("strangers")
+        .run_ok();
+    out.assert_in_order(&[
+        "bytes and no pipes: closed unanswered: true",
+        "a wrong secret: not served: true",
+        "entries: 2",
+        "manager dropped",
+    ]);
+}

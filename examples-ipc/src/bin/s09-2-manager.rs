@@ -8,8 +8,9 @@
 //!
 //! Rust: `examples_ipc::Manager::new()` starts a real server process (this executable again, by
 //! spawn); the dict and list live only there. `d` and `l` are proxies: each call is a request
-//! to the server over an ipc-channel channel, and a failed one is an error — e.g. when the server
-//! has died — so the calls return `Result`. Python's dict takes keys and values of any type;
+//! to the server over the calling thread's connection to it (a pair of pipes, as Python's is a
+//! socket), and a failed one is an error — e.g. when the server has died — so the calls return
+//! `Result`. Python's dict takes keys and values of any type;
 //! here they are `PyValue`s (None, bool, int, float, str, list, dict), which print as Python's.
 //! `print(d)` asks the server for the dict; here `d.copy()?` does that visibly. The `with` block
 //! is a scope: dropping `manager` shuts the server down and reaps it.
