@@ -65,7 +65,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, BufReader, PipeReader, PipeWriter, Write};
+use std::io::{self, BufReader, PipeReader, PipeWriter, Read, Write};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -90,7 +90,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a connection reads at a time: a request or an answer usually arrives in one read.
-const READ_BUFFER: usize = 16 * 1024;
+const READ_BUFFER: usize = 16_384;
 
 /// What the server answers: a value, or the message of the exception Python would raise.
 type Reply = std::result::Result<Answer, String>;
@@ -295,14 +295,6 @@ impl Client {
             buffer: Vec::new(),
         })
     }
-
-    fn disconnect(&self) {
-        let _ = CONNECTIONS.try_with(|connections| {
-            if let Ok(mut connections) = connections.try_borrow_mut() {
-                connections.retain(|c| c.manager != self.manager);
-            }
-        });
-    }
 }
 
 impl Connection {
@@ -324,7 +316,7 @@ impl Connection {
 
 /// An I/O error on a connection: the server gone, or what it is.
 fn transport(e: io::Error, context: impl FnOnce() -> String) -> Error {
-    if is_peer_gone(&e) || e.kind() == io::ErrorKind::NotFound {
+    if is_peer_gone(&e) {
         Error::disconnected(context())
     } else {
         Error::Io {
@@ -465,7 +457,8 @@ impl Manager {
         let Some(mut server) = self.server.take() else {
             return Ok(());
         };
-        self.client.disconnect();
+        // This thread's connection to the server, if any, is closed by the next connection it
+        // opens, or when it ends (`with_cached` sweeps connections whose server is gone).
         let confirmed = (|| -> Result<bool> {
             let context = || "shutting down the manager's server".to_string();
             let (reply, answer) = ipc::channel::<Reply>().context(context)?;
@@ -774,7 +767,11 @@ impl Server {
     fn run(ready: IpcSender<Ready>) -> Result<()> {
         let context = || "starting".to_string();
         let (control_tx, control) = ipc::channel::<Hello>().context(context)?;
-        let secret = u128::from(unique_key()) << 64 | u128::from(unique_key());
+        let mut secret = [0u8; 16];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut random| random.read_exact(&mut secret))
+            .context(|| "making a secret from /dev/urandom".to_string())?;
+        let secret = u128::from_le_bytes(secret);
         let name = format!(
             "examples-manager-{}-{:016x}",
             std::process::id(),
@@ -848,7 +845,6 @@ fn accept(listener: UnixListener, secret: u128, shared: Shared) {
                     );
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 // Out of descriptors, say: the clients waiting will be taken when some are free.
                 eprintln!(
@@ -1141,6 +1137,136 @@ mod tests {
         // 2 entries, both with the key 1 (variant 2, zigzag 2): Python keeps one.
         let twice = vec![6u8, 2, 2, 2, 0, 2, 2, 0];
         assert!(wire::decode::<PyValue>(&twice).is_err());
+    }
+
+    /// A client's ends of a connection served by `serve_connection` on a thread, as the server
+    /// serves one; `secret` is what the client sends, the server expects 42.
+    fn served(
+        shared: &Shared,
+        number: u64,
+        secret: u128,
+    ) -> (PipeWriter, BufReader<PipeReader>, thread::JoinHandle<()>) {
+        let (client, server) = UnixStream::pair().expect("socket pair");
+        let (server_requests, requests) = std::io::pipe().expect("pipe");
+        let (replies, server_replies) = std::io::pipe().expect("pipe");
+        wire::send_with_pipes(&client, secret, &server_requests, &server_replies).expect("sent");
+        drop((client, server_requests, server_replies));
+        let shared = Arc::clone(shared);
+        let thread = thread::spawn(move || serve_connection(server, 42, number, shared));
+        (requests, BufReader::new(replies), thread)
+    }
+
+    fn ask(
+        requests: &mut PipeWriter,
+        replies: &mut BufReader<PipeReader>,
+        request: &Request,
+    ) -> Reply {
+        requests
+            .write_all(&wire::encode(request).expect("encodes"))
+            .expect("sent");
+        wire::receive::<Reply>(replies, &mut Vec::new()).expect("an answer")
+    }
+
+    fn objects() -> Shared {
+        Arc::new(Mutex::new(Objects {
+            objects: HashMap::new(),
+            holds: HashMap::new(),
+            next_id: 1,
+            next_hold: 1,
+        }))
+    }
+
+    #[test]
+    fn a_request_that_does_not_decode_is_answered_with_an_error_and_the_next_is_served() {
+        let shared = objects();
+        let (mut requests, mut replies, thread) = served(&shared, 1, 42);
+        // A length of 2 and two bytes that are no request (variant 200).
+        requests.write_all(&[2, 0, 0, 0, 200, 1]).expect("sent");
+        let answer = wire::receive::<Reply>(&mut replies, &mut Vec::new()).expect("an answer");
+        assert!(
+            matches!(&answer, Err(e) if e.starts_with("a request that does not decode")),
+            "{answer:?}"
+        );
+        let create = Request::Create { kind: Kind::Dict };
+        assert!(matches!(
+            ask(&mut requests, &mut replies, &create),
+            Ok(Answer::Id(1))
+        ));
+        drop(requests);
+        thread.join().expect("the connection's thread");
+    }
+
+    #[test]
+    fn a_wrong_secret_is_not_served() {
+        let shared = objects();
+        let (mut requests, mut replies, thread) = served(&shared, 1, 7);
+        thread.join().expect("the connection's thread");
+        let _ = requests
+            .write_all(&wire::encode(&Request::Create { kind: Kind::Dict }).expect("encodes"));
+        assert!(matches!(
+            wire::receive::<Reply>(&mut replies, &mut Vec::new()),
+            Err(ReadError::Closed)
+        ));
+        assert!(super::lock(&shared).objects.is_empty());
+    }
+
+    #[test]
+    fn what_a_closed_connection_held_or_waited_for_is_released() {
+        let shared = objects();
+        let (mut first, mut first_replies, first_thread) = served(&shared, 1, 42);
+        let create = Request::Create { kind: Kind::Lock };
+        let Ok(Answer::Id(id)) = ask(&mut first, &mut first_replies, &create) else {
+            panic!("no lock made");
+        };
+        let owner = |thread| Owner { pid: 1, thread };
+        let acquire = |thread| Request::Acquire {
+            id,
+            owner: owner(thread),
+        };
+        assert!(matches!(
+            ask(&mut first, &mut first_replies, &acquire(1)),
+            Ok(Answer::Held(_))
+        ));
+        // A second connection waits for it, a third queues behind and goes away.
+        let (mut second, mut second_replies, second_thread) = served(&shared, 2, 42);
+        let (mut third, third_replies, third_thread) = served(&shared, 3, 42);
+        for (requests, thread) in [(&mut second, 2), (&mut third, 3)] {
+            requests
+                .write_all(&wire::encode(&acquire(thread)).expect("encodes"))
+                .expect("sent");
+        }
+        let waiting = || match super::lock(&shared).objects.get(&id) {
+            Some(Object::Lock(lock)) => lock.waiting.len(),
+            _ => usize::MAX,
+        };
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while waiting() < 2 {
+            assert!(
+                std::time::Instant::now() < until,
+                "the two acquisitions never queued"
+            );
+            thread::yield_now();
+        }
+        drop((third, third_replies));
+        third_thread.join().expect("the third connection's thread");
+        assert_eq!(
+            waiting(),
+            1,
+            "the third connection's acquisition was not withdrawn"
+        );
+        // The holder's connection closes without a release: the lock goes to the second.
+        drop((first, first_replies));
+        first_thread.join().expect("the first connection's thread");
+        let answer = wire::receive::<Reply>(&mut second_replies, &mut Vec::new());
+        assert!(matches!(answer, Ok(Ok(Answer::Held(_)))), "{answer:?}");
+        drop(second);
+        second_thread
+            .join()
+            .expect("the second connection's thread");
+        assert!(
+            super::lock(&shared).holds.is_empty(),
+            "holds left after every connection closed"
+        );
     }
 
     #[test]

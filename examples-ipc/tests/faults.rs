@@ -77,7 +77,11 @@ fn proxy_calls_to_a_killed_server_are_errors_and_the_server_is_reaped() {
         "print(d): error (disconnected: true)",
         "l.append(1): error (disconnected: true)",
         "lock.acquire(): error (disconnected: true)",
-        "manager.dict(): error? true",
+        // Each error names the call, as Python's traceback would.
+        "manager.dict(): error: manager.dict(): connecting to the manager's server",
+        "manager.list(): error: manager.list(): connecting",
+        "manager.Lock(): error: manager.Lock(): connecting",
+        "manager.RLock(): error: manager.RLock(): connecting",
         "manager dropped",
     ]);
 }
@@ -155,7 +159,7 @@ fn a_lock_released_by_the_parent_goes_to_its_child_even_a_forked_one() {
 fn an_rlock_is_re_entrant_and_a_released_lock_is_free() {
     let out = fixture_spec("manager-faults").arg("rlock").run_ok();
     out.assert_in_order(&[
-        "the holder acquired the RLock again",
+        "the holder acquired the RLock again: <held managed lock>",
         "a released Lock is free again",
         "manager dropped",
     ]);

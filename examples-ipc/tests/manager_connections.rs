@@ -65,3 +65,20 @@ fn strangers_on_the_servers_socket_are_not_served_and_do_not_disturb_it() {
         "manager dropped",
     ]);
 }
+
+#[test]
+fn one_thread_calls_two_managers_each_on_its_own_connection() {
+    let out = fixture_spec("manager-connections")
+        .arg("two-managers")
+        .run_ok();
+    out.assert_in_order(&[
+        "{second:?} as Python prints it: true",
+        "<SyncManager shut down>",
+        "the first's server is gone: true",
+        "the second still answers: Some(\"'b'\"), 1 key",
+        "empty: a new list true, d false",
+        "l: [1.5, 'two'] (len 2), l[-1] = 'two'",
+        "l[2] = 0: the manager's server answered IndexError: list index out of range",
+        "manager dropped",
+    ]);
+}
