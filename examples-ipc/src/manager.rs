@@ -1167,6 +1167,26 @@ mod tests {
         wire::receive::<Reply>(replies, &mut Vec::new()).expect("an answer")
     }
 
+    /// Runs `test` on a thread and fails if it takes more than 10 s: a server that stops
+    /// answering fails the test instead of hanging it.
+    fn within_10_s(test: impl FnOnce() + Send + 'static) {
+        let (done, finished) = std::sync::mpsc::channel();
+        let thread = thread::spawn(move || {
+            test();
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(Duration::from_secs(10)) {
+            Ok(()) => thread.join().expect("the test's thread"),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                // It panicked: its panic is the failure.
+                if let Err(panic) = thread.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no end within 10 s"),
+        }
+    }
+
     fn objects() -> Shared {
         Arc::new(Mutex::new(Objects {
             objects: HashMap::new(),
@@ -1178,95 +1198,101 @@ mod tests {
 
     #[test]
     fn a_request_that_does_not_decode_is_answered_with_an_error_and_the_next_is_served() {
-        let shared = objects();
-        let (mut requests, mut replies, thread) = served(&shared, 1, 42);
-        // A length of 2 and two bytes that are no request (variant 200).
-        requests.write_all(&[2, 0, 0, 0, 200, 1]).expect("sent");
-        let answer = wire::receive::<Reply>(&mut replies, &mut Vec::new()).expect("an answer");
-        assert!(
-            matches!(&answer, Err(e) if e.starts_with("a request that does not decode")),
-            "{answer:?}"
-        );
-        let create = Request::Create { kind: Kind::Dict };
-        assert!(matches!(
-            ask(&mut requests, &mut replies, &create),
-            Ok(Answer::Id(1))
-        ));
-        drop(requests);
-        thread.join().expect("the connection's thread");
+        within_10_s(|| {
+            let shared = objects();
+            let (mut requests, mut replies, thread) = served(&shared, 1, 42);
+            // A length of 2 and two bytes that are no request (variant 200).
+            requests.write_all(&[2, 0, 0, 0, 200, 1]).expect("sent");
+            let answer = wire::receive::<Reply>(&mut replies, &mut Vec::new()).expect("an answer");
+            assert!(
+                matches!(&answer, Err(e) if e.starts_with("a request that does not decode")),
+                "{answer:?}"
+            );
+            let create = Request::Create { kind: Kind::Dict };
+            assert!(matches!(
+                ask(&mut requests, &mut replies, &create),
+                Ok(Answer::Id(1))
+            ));
+            drop(requests);
+            thread.join().expect("the connection's thread");
+        });
     }
 
     #[test]
     fn a_wrong_secret_is_not_served() {
-        let shared = objects();
-        let (mut requests, mut replies, thread) = served(&shared, 1, 7);
-        thread.join().expect("the connection's thread");
-        let _ = requests
-            .write_all(&wire::encode(&Request::Create { kind: Kind::Dict }).expect("encodes"));
-        assert!(matches!(
-            wire::receive::<Reply>(&mut replies, &mut Vec::new()),
-            Err(ReadError::Closed)
-        ));
-        assert!(super::lock(&shared).objects.is_empty());
+        within_10_s(|| {
+            let shared = objects();
+            let (mut requests, mut replies, thread) = served(&shared, 1, 7);
+            thread.join().expect("the connection's thread");
+            let _ = requests
+                .write_all(&wire::encode(&Request::Create { kind: Kind::Dict }).expect("encodes"));
+            assert!(matches!(
+                wire::receive::<Reply>(&mut replies, &mut Vec::new()),
+                Err(ReadError::Closed)
+            ));
+            assert!(super::lock(&shared).objects.is_empty());
+        });
     }
 
     #[test]
     fn what_a_closed_connection_held_or_waited_for_is_released() {
-        let shared = objects();
-        let (mut first, mut first_replies, first_thread) = served(&shared, 1, 42);
-        let create = Request::Create { kind: Kind::Lock };
-        let Ok(Answer::Id(id)) = ask(&mut first, &mut first_replies, &create) else {
-            panic!("no lock made");
-        };
-        let owner = |thread| Owner { pid: 1, thread };
-        let acquire = |thread| Request::Acquire {
-            id,
-            owner: owner(thread),
-        };
-        assert!(matches!(
-            ask(&mut first, &mut first_replies, &acquire(1)),
-            Ok(Answer::Held(_))
-        ));
-        // A second connection waits for it, a third queues behind and goes away.
-        let (mut second, mut second_replies, second_thread) = served(&shared, 2, 42);
-        let (mut third, third_replies, third_thread) = served(&shared, 3, 42);
-        for (requests, thread) in [(&mut second, 2), (&mut third, 3)] {
-            requests
-                .write_all(&wire::encode(&acquire(thread)).expect("encodes"))
-                .expect("sent");
-        }
-        let waiting = || match super::lock(&shared).objects.get(&id) {
-            Some(Object::Lock(lock)) => lock.waiting.len(),
-            _ => usize::MAX,
-        };
-        let until = std::time::Instant::now() + Duration::from_secs(10);
-        while waiting() < 2 {
-            assert!(
-                std::time::Instant::now() < until,
-                "the two acquisitions never queued"
+        within_10_s(|| {
+            let shared = objects();
+            let (mut first, mut first_replies, first_thread) = served(&shared, 1, 42);
+            let create = Request::Create { kind: Kind::Lock };
+            let Ok(Answer::Id(id)) = ask(&mut first, &mut first_replies, &create) else {
+                panic!("no lock made");
+            };
+            let owner = |thread| Owner { pid: 1, thread };
+            let acquire = |thread| Request::Acquire {
+                id,
+                owner: owner(thread),
+            };
+            assert!(matches!(
+                ask(&mut first, &mut first_replies, &acquire(1)),
+                Ok(Answer::Held(_))
+            ));
+            // A second connection waits for it, a third queues behind and goes away.
+            let (mut second, mut second_replies, second_thread) = served(&shared, 2, 42);
+            let (mut third, third_replies, third_thread) = served(&shared, 3, 42);
+            for (requests, thread) in [(&mut second, 2), (&mut third, 3)] {
+                requests
+                    .write_all(&wire::encode(&acquire(thread)).expect("encodes"))
+                    .expect("sent");
+            }
+            let waiting = || match super::lock(&shared).objects.get(&id) {
+                Some(Object::Lock(lock)) => lock.waiting.len(),
+                _ => usize::MAX,
+            };
+            let until = std::time::Instant::now() + Duration::from_secs(10);
+            while waiting() < 2 {
+                assert!(
+                    std::time::Instant::now() < until,
+                    "the two acquisitions never queued"
+                );
+                thread::yield_now();
+            }
+            drop((third, third_replies));
+            third_thread.join().expect("the third connection's thread");
+            assert_eq!(
+                waiting(),
+                1,
+                "the third connection's acquisition was not withdrawn"
             );
-            thread::yield_now();
-        }
-        drop((third, third_replies));
-        third_thread.join().expect("the third connection's thread");
-        assert_eq!(
-            waiting(),
-            1,
-            "the third connection's acquisition was not withdrawn"
-        );
-        // The holder's connection closes without a release: the lock goes to the second.
-        drop((first, first_replies));
-        first_thread.join().expect("the first connection's thread");
-        let answer = wire::receive::<Reply>(&mut second_replies, &mut Vec::new());
-        assert!(matches!(answer, Ok(Ok(Answer::Held(_)))), "{answer:?}");
-        drop(second);
-        second_thread
-            .join()
-            .expect("the second connection's thread");
-        assert!(
-            super::lock(&shared).holds.is_empty(),
-            "holds left after every connection closed"
-        );
+            // The holder's connection closes without a release: the lock goes to the second.
+            drop((first, first_replies));
+            first_thread.join().expect("the first connection's thread");
+            let answer = wire::receive::<Reply>(&mut second_replies, &mut Vec::new());
+            assert!(matches!(answer, Ok(Ok(Answer::Held(_)))), "{answer:?}");
+            drop(second);
+            second_thread
+                .join()
+                .expect("the second connection's thread");
+            assert!(
+                super::lock(&shared).holds.is_empty(),
+                "holds left after every connection closed"
+            );
+        });
     }
 
     #[test]
