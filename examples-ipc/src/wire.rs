@@ -252,6 +252,25 @@ mod tests {
     }
 
     #[test]
+    fn each_read_error_reads_as_a_sentence() {
+        let io = ReadError::Io(io::Error::from(io::ErrorKind::PermissionDenied));
+        for (error, says) in [
+            (ReadError::Closed, "the other side closed the connection"),
+            (
+                ReadError::TooLong(300_000_000),
+                "a message of 300000000 bytes, more than the 268435456 a message may have",
+            ),
+            (
+                ReadError::Decode("found the end".into()),
+                "a message that does not decode (found the end)",
+            ),
+            (io, "permission denied"),
+        ] {
+            assert_eq!(error.to_string(), says);
+        }
+    }
+
+    #[test]
     fn left_over_bytes_are_an_error() {
         let bytes = postcard::to_stdvec(&(1u8, 2u8)).expect("encodes");
         assert!(matches!(decode::<u8>(&bytes), Err(ReadError::Decode(_))));
