@@ -1067,6 +1067,7 @@ fn list_op(list: &mut PyList, op: ListOp) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::within_10_s;
 
     #[test]
     fn list_indexes_count_from_the_end_and_check_the_range() {
@@ -1165,26 +1166,6 @@ mod tests {
             .write_all(&wire::encode(request).expect("encodes"))
             .expect("sent");
         wire::receive::<Reply>(replies, &mut Vec::new()).expect("an answer")
-    }
-
-    /// Runs `test` on a thread and fails if it takes more than 10 s: a server that stops
-    /// answering fails the test instead of hanging it.
-    fn within_10_s(test: impl FnOnce() + Send + 'static) {
-        let (done, finished) = std::sync::mpsc::channel();
-        let thread = thread::spawn(move || {
-            test();
-            let _ = done.send(());
-        });
-        match finished.recv_timeout(Duration::from_secs(10)) {
-            Ok(()) => thread.join().expect("the test's thread"),
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                // It panicked: its panic is the failure.
-                if let Err(panic) = thread.join() {
-                    std::panic::resume_unwind(panic);
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no end within 10 s"),
-        }
     }
 
     fn objects() -> Shared {

@@ -194,6 +194,7 @@ fn read_error(e: io::Error) -> ReadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::within_10_s;
     use std::io::{BufReader, Write};
 
     fn send(end: &mut PipeWriter, value: &impl Serialize) {
@@ -203,52 +204,58 @@ mod tests {
 
     #[test]
     fn a_message_goes_across_and_a_closed_writer_is_closed() {
-        let (reader, mut writer) = std::io::pipe().expect("pipe");
-        send(&mut writer, &(7u64, "七".to_string()));
-        let mut reader = BufReader::new(reader);
-        let mut buffer = Vec::new();
-        let got: (u64, String) = receive(&mut reader, &mut buffer).expect("received");
-        assert_eq!(got, (7, "七".to_string()));
-        assert!(!peer_gone(reader.get_ref()));
-        drop(writer);
-        assert!(peer_gone(reader.get_ref()));
-        assert!(matches!(
-            receive::<u64>(&mut reader, &mut buffer),
-            Err(ReadError::Closed)
-        ));
+        within_10_s(|| {
+            let (reader, mut writer) = std::io::pipe().expect("pipe");
+            send(&mut writer, &(7u64, "七".to_string()));
+            let mut reader = BufReader::new(reader);
+            let mut buffer = Vec::new();
+            let got: (u64, String) = receive(&mut reader, &mut buffer).expect("received");
+            assert_eq!(got, (7, "七".to_string()));
+            assert!(!peer_gone(reader.get_ref()));
+            drop(writer);
+            assert!(peer_gone(reader.get_ref()));
+            assert!(matches!(
+                receive::<u64>(&mut reader, &mut buffer),
+                Err(ReadError::Closed)
+            ));
+        });
     }
 
     #[test]
     fn bytes_waiting_are_not_a_peer_gone() {
-        let (reader, mut writer) = std::io::pipe().expect("pipe");
-        send(&mut writer, &1u8);
-        drop(writer);
-        assert!(!peer_gone(&reader));
+        within_10_s(|| {
+            let (reader, mut writer) = std::io::pipe().expect("pipe");
+            send(&mut writer, &1u8);
+            drop(writer);
+            assert!(!peer_gone(&reader));
+        });
     }
 
     #[test]
     fn a_message_cut_short_is_closed_and_one_too_long_is_refused() {
-        let (reader, mut writer) = std::io::pipe().expect("pipe");
-        // Announces 10 bytes, sends 2, then goes.
-        writer.write_all(&[10, 0, 0, 0, 1, 2]).expect("sent");
-        drop(writer);
-        let mut buffer = Vec::new();
-        let mut reader = BufReader::new(reader);
-        assert!(matches!(
-            receive::<u64>(&mut reader, &mut buffer),
-            Err(ReadError::Closed)
-        ));
-        let (reader, mut writer) = std::io::pipe().expect("pipe");
-        writer.write_all(&u32::MAX.to_le_bytes()).expect("sent");
-        let mut reader = BufReader::new(reader);
-        assert!(matches!(
-            receive::<u64>(&mut reader, &mut buffer),
-            Err(ReadError::TooLong(n)) if n == u64::from(u32::MAX)
-        ));
-        assert!(
-            buffer.capacity() < 1024,
-            "it allocated for the announced length"
-        );
+        within_10_s(|| {
+            let (reader, mut writer) = std::io::pipe().expect("pipe");
+            // Announces 10 bytes, sends 2, then goes.
+            writer.write_all(&[10, 0, 0, 0, 1, 2]).expect("sent");
+            drop(writer);
+            let mut buffer = Vec::new();
+            let mut reader = BufReader::new(reader);
+            assert!(matches!(
+                receive::<u64>(&mut reader, &mut buffer),
+                Err(ReadError::Closed)
+            ));
+            let (reader, mut writer) = std::io::pipe().expect("pipe");
+            writer.write_all(&u32::MAX.to_le_bytes()).expect("sent");
+            let mut reader = BufReader::new(reader);
+            assert!(matches!(
+                receive::<u64>(&mut reader, &mut buffer),
+                Err(ReadError::TooLong(n)) if n == u64::from(u32::MAX)
+            ));
+            assert!(
+                buffer.capacity() < 1024,
+                "it allocated for the announced length"
+            );
+        });
     }
 
     #[test]
@@ -279,65 +286,69 @@ mod tests {
 
     #[test]
     fn the_handshake_hands_over_two_working_pipe_ends() {
-        let (client, server) = UnixStream::pair().expect("socket pair");
-        let (requests_reader, mut requests_writer) = std::io::pipe().expect("pipe");
-        let (mut replies_reader, replies_writer) = std::io::pipe().expect("pipe");
-        send_with_pipes(&client, 42, &requests_reader, &replies_writer).expect("sent");
-        drop((requests_reader, replies_writer));
-        let (secret, requests, mut replies) = receive_with_pipes(&server).expect("received");
-        assert_eq!(secret, 42);
-        send(&mut requests_writer, &5u8);
-        assert_eq!(
-            receive::<u8>(&mut BufReader::new(requests), &mut Vec::new()).expect("request"),
-            5
-        );
-        send(&mut replies, &6u8);
-        drop(replies);
-        let mut reader = BufReader::new(&mut replies_reader);
-        assert_eq!(
-            receive::<u8>(&mut reader, &mut Vec::new()).expect("reply"),
-            6
-        );
-        // The server's end was the only writer left: it is gone.
-        assert!(matches!(
-            receive::<u8>(&mut reader, &mut Vec::new()),
-            Err(ReadError::Closed)
-        ));
+        within_10_s(|| {
+            let (client, server) = UnixStream::pair().expect("socket pair");
+            let (requests_reader, mut requests_writer) = std::io::pipe().expect("pipe");
+            let (mut replies_reader, replies_writer) = std::io::pipe().expect("pipe");
+            send_with_pipes(&client, 42, &requests_reader, &replies_writer).expect("sent");
+            drop((requests_reader, replies_writer));
+            let (secret, requests, mut replies) = receive_with_pipes(&server).expect("received");
+            assert_eq!(secret, 42);
+            send(&mut requests_writer, &5u8);
+            assert_eq!(
+                receive::<u8>(&mut BufReader::new(requests), &mut Vec::new()).expect("request"),
+                5
+            );
+            send(&mut replies, &6u8);
+            drop(replies);
+            let mut reader = BufReader::new(&mut replies_reader);
+            assert_eq!(
+                receive::<u8>(&mut reader, &mut Vec::new()).expect("reply"),
+                6
+            );
+            // The server's end was the only writer left: it is gone.
+            assert!(matches!(
+                receive::<u8>(&mut reader, &mut Vec::new()),
+                Err(ReadError::Closed)
+            ));
+        });
     }
 
     #[test]
     fn a_handshake_with_other_than_two_descriptors_is_refused_and_they_are_closed() {
-        for count in [0usize, 1, 3, 200] {
-            let (client, server) = UnixStream::pair().expect("socket pair");
-            let pipes: Vec<_> = (0..count.div_ceil(2).max(1))
-                .map(|_| std::io::pipe().expect("pipe"))
-                .collect();
-            let fds: Vec<i32> = pipes
-                .iter()
-                .flat_map(|(r, w)| [r.as_raw_fd(), w.as_raw_fd()])
-                .take(count)
-                .collect();
-            let cmsgs = if fds.is_empty() {
-                vec![]
-            } else {
-                vec![ControlMessage::ScmRights(&fds)]
-            };
-            sendmsg::<UnixAddr>(
-                client.as_raw_fd(),
-                &[IoSlice::new(&[0u8; 16])],
-                &cmsgs,
-                MsgFlags::empty(),
-                None,
-            )
-            .expect("sent");
-            // Only the server's copies are left of the writing ends: when it has closed them,
-            // the reading ends see the end.
-            let (readers, writers): (Vec<_>, Vec<_>) = pipes.into_iter().unzip();
-            drop(writers);
-            assert!(receive_with_pipes(&server).is_none(), "{count} descriptors");
-            for reader in &readers {
-                assert!(peer_gone(reader), "{count} descriptors: one left open");
+        within_10_s(|| {
+            for count in [0usize, 1, 3, 200] {
+                let (client, server) = UnixStream::pair().expect("socket pair");
+                let pipes: Vec<_> = (0..count.div_ceil(2).max(1))
+                    .map(|_| std::io::pipe().expect("pipe"))
+                    .collect();
+                let fds: Vec<i32> = pipes
+                    .iter()
+                    .flat_map(|(r, w)| [r.as_raw_fd(), w.as_raw_fd()])
+                    .take(count)
+                    .collect();
+                let cmsgs = if fds.is_empty() {
+                    vec![]
+                } else {
+                    vec![ControlMessage::ScmRights(&fds)]
+                };
+                sendmsg::<UnixAddr>(
+                    client.as_raw_fd(),
+                    &[IoSlice::new(&[0u8; 16])],
+                    &cmsgs,
+                    MsgFlags::empty(),
+                    None,
+                )
+                .expect("sent");
+                // Only the server's copies are left of the writing ends: when it has closed them,
+                // the reading ends see the end.
+                let (readers, writers): (Vec<_>, Vec<_>) = pipes.into_iter().unzip();
+                drop(writers);
+                assert!(receive_with_pipes(&server).is_none(), "{count} descriptors");
+                for reader in &readers {
+                    assert!(peer_gone(reader), "{count} descriptors: one left open");
+                }
             }
-        }
+        });
     }
 }
