@@ -453,6 +453,7 @@ impl Manager {
 
     /// Stops the server and reaps it (`manager.shutdown()`). Proxy calls fail from then on. A
     /// server that does not confirm within 10 s is killed; one that is already gone is reaped.
+    /// One that confirms and then does not end with exit code 0 is an error.
     pub fn shutdown(&mut self) -> Result<()> {
         let Some(mut server) = self.server.take() else {
             return Ok(());
@@ -468,12 +469,20 @@ impl Manager {
                 .context(context)?;
             Ok(answer.try_recv_timeout(SHUTDOWN_TIMEOUT).is_ok())
         })();
-        if !matches!(confirmed, Ok(true)) {
+        let confirmed = matches!(confirmed, Ok(true));
+        if !confirmed {
             // Stuck, or gone already (then `kill` sends nothing): it must not outlive us.
             let _ = server.kill();
         }
         server.join()?;
-        Ok(())
+        match server.exitcode() {
+            Some(0) => Ok(()),
+            // Killed or failed after it had confirmed: said, as Python's would be.
+            code if confirmed => Err(Error::Usage(format!(
+                "the manager's server confirmed its shutdown, then ended with exit code {code:?}"
+            ))),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -72,13 +72,27 @@ fn one_thread_calls_two_managers_each_on_its_own_connection() {
         .arg("two-managers")
         .run_ok();
     out.assert_in_order(&[
+        "the first's connections: [1]",
         "{second:?} as Python prints it: true",
         "<SyncManager shut down>",
         "the first's server is gone: true",
         "the second still answers: Some(\"'b'\"), 1 key",
-        "empty: a new list true, d false",
+        "empty: a new list true, a new dict true, d false",
         "l: [1.5, 'two'] (len 2), l[-1] = 'two'",
         "l[2] = 0: the manager's server answered IndexError: list index out of range",
+        "l empty now: false",
+        "dropped, with its proxies still here, the second's server is gone: true",
+        "manager dropped",
+    ]);
+}
+
+#[test]
+fn connections_to_servers_that_have_gone_are_closed() {
+    let out = fixture_spec("manager-connections")
+        .arg("one-after-another")
+        .run_ok();
+    out.assert_in_order(&[
+        "40 managers one after another, each called and dropped",
         "manager dropped",
     ]);
 }
