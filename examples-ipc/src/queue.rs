@@ -162,10 +162,10 @@ struct Consumer<T> {
 }
 
 struct ConsumerState<T> {
+    /// The channels: the `Queue`'s own (for its `put`), which never closes while the queue
+    /// exists — the queue holds its sender — and one for each producer.
     set: IpcReceiverSet,
-    /// The channel of the `Queue`'s own `put`.
-    own: u64,
-    /// Producer channels still open (not counting `own`).
+    /// Producer channels still open.
     producers: usize,
     /// Items received and not yet taken.
     items: VecDeque<T>,
@@ -203,14 +203,13 @@ impl<T: Wire> Queue<T> {
         let context = || "creating a queue".to_string();
         let (tx, rx) = ipc::channel::<Packet<T>>().context(context)?;
         let mut set = IpcReceiverSet::new().context(context)?;
-        let own = set.add(rx).context(context)?;
+        set.add(rx).context(context)?;
         Ok(Queue {
             tx,
             consumer: Consumer {
                 pid: std::process::id(),
                 state: Mutex::new(ConsumerState {
                     set,
-                    own,
                     producers: 0,
                     items: VecDeque::new(),
                 }),
@@ -527,10 +526,10 @@ impl<T: Wire> ConsumerState<T> {
                         }
                     }
                 }
-                IpcSelectionResult::ChannelClosed(id) if id != self.own => {
+                // A producer's: the queue's own channel does not close (see `set`).
+                IpcSelectionResult::ChannelClosed(_) => {
                     self.producers = self.producers.saturating_sub(1);
                 }
-                IpcSelectionResult::ChannelClosed(_) => {}
             }
         }
         Ok(true)
@@ -683,6 +682,32 @@ mod tests {
                 format!("<Queue consumed by process {}>", std::process::id())
             );
             assert_eq!(format!("{producer:?}"), "<QueueSender>");
+        });
+    }
+
+    #[test]
+    fn every_live_sender_and_no_dead_one_is_listed_to_flush_at_exit() {
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            let first = queue.sender().expect("sender");
+            let gone: Vec<QueueSender<i32>> =
+                (0..100).map(|_| queue.sender().expect("sender")).collect();
+            drop(gone);
+            let last = queue.sender().expect("sender");
+            let feeds = FEEDS.lock().unwrap_or_else(PoisonError::into_inner);
+            let listed = |sender: &QueueSender<i32>| {
+                let feed = sender.feed.as_ref().expect("i32s go in batches");
+                feeds.iter().any(|listed| {
+                    listed
+                        .upgrade()
+                        .is_some_and(|listed| std::ptr::addr_eq(Arc::as_ptr(&listed), &**feed))
+                })
+            };
+            assert!(listed(&first), "an older sender is no longer listed");
+            assert!(listed(&last), "the newest sender is not listed");
+            // The other tests, running at the same time, drop a few senders of their own.
+            let dead = feeds.iter().filter(|f| f.strong_count() == 0).count();
+            assert!(dead < 100, "{dead} dropped senders are still listed");
         });
     }
 
