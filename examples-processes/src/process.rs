@@ -222,11 +222,6 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
         self
     }
 
-    /// Its name.
-    pub fn get_name(&self) -> &str {
-        &self.name
-    }
-
     /// Starts the child with the current start method and returns at once (`p.start()`).
     ///
     /// With spawn, the child is a fresh run of the executable that still has to connect back
