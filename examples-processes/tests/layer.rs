@@ -78,6 +78,7 @@ fn the_exit_joins_a_child_that_main_did_not_even_with_the_guard_dropped_early() 
     assert_eq!(
         out.lines(),
         [
+            "inner child ran",
             "main returns without joining",
             "child: its parent waits for it at exit: true",
         ],
