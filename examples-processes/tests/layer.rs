@@ -88,6 +88,17 @@ fn the_exit_joins_a_child_that_main_did_not_even_with_the_guard_dropped_early() 
     assert!(out.leftovers.is_empty(), "{}", out.report());
 }
 
+#[test]
+fn kill_ends_a_child_by_sigkill() {
+    let out = layer("kill");
+    assert_eq!(
+        out.lines(),
+        ["killed child: exit code Some(-9)"],
+        "{}",
+        out.report()
+    );
+}
+
 /// Every program of the crate, with the arguments that make it quick.
 const PROGRAMS: &[(&str, &[&str])] = &[
     (env!("CARGO_BIN_EXE_s02-thread-vs-process"), &["3"]),
