@@ -270,13 +270,6 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
         self.child.as_ref().map(|c| c.pid.as_raw().unsigned_abs())
     }
 
-    /// Started and not yet ended (`p.is_alive()`).
-    pub fn is_alive(&self) -> bool {
-        self.child
-            .as_ref()
-            .is_some_and(|c| matches!(c.poll(), Ok(None)))
-    }
-
     /// `None` while running; then 0, or 1 if the target panicked, or −N if signal N killed it
     /// (`p.exitcode`).
     pub fn exitcode(&self) -> Option<i32> {
