@@ -99,6 +99,17 @@ fn kill_ends_a_child_by_sigkill() {
     );
 }
 
+#[test]
+fn a_fork_server_whose_requests_close_without_stop_ends() {
+    let out = layer("exec");
+    assert_eq!(
+        out.lines(),
+        ["inner child ran", "fork server ended"],
+        "{}",
+        out.report()
+    );
+}
+
 /// Every program of the crate, with the arguments that make it quick.
 const PROGRAMS: &[(&str, &[&str])] = &[
     (env!("CARGO_BIN_EXE_s02-thread-vs-process"), &["3"]),
