@@ -468,6 +468,23 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_accept_pauses_unless_the_client_gave_up_or_a_signal_came() {
+        for gone in [
+            io::ErrorKind::ConnectionAborted,
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::Interrupted,
+        ] {
+            assert_eq!(accept_failed(&gone.into()), Duration::ZERO, "{gone:?}");
+        }
+        // EMFILE: out of file descriptors — accepting again at once would fail again.
+        let out_of_descriptors = io::Error::from_raw_os_error(24);
+        assert_eq!(
+            accept_failed(&out_of_descriptors),
+            Duration::from_millis(100)
+        );
+    }
+
+    #[test]
     fn counts_connections_and_closes_them_all() -> io::Result<()> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let mut client = TcpStream::connect(listener.local_addr()?)?;

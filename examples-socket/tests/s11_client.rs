@@ -47,6 +47,8 @@ fn an_empty_line_prompts_again_and_the_end_of_input_sends_q() {
         "no empty message:\n{}",
         server.report()
     );
+    // Nobody was turned away: no burst of refusals to report, not even one of 0.
+    assert!(!server.stdout.contains("拒绝了"), "{}", server.report());
 }
 
 #[test]
