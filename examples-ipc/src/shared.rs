@@ -665,6 +665,7 @@ mod tests {
         let opened = rx.recv().expect("receive and open");
         opened.set(0, 666);
         assert_eq!(arr.to_vec(), vec![666, 22, 33, 44]);
+        assert_eq!((opened.len(), opened.is_empty()), (4, false));
         assert_eq!(format!("{opened:?}"), "Array('i', [666, 22, 33, 44])");
         let path = shm_path(arr.os_id());
         drop(opened);
