@@ -82,6 +82,9 @@ fn closed_here() -> Error {
 /// The ends this process made: (pipe, end).
 static MADE: Mutex<Vec<(u64, Weak<dyn Close>)>> = Mutex::new(Vec::new());
 
+/// The number of the next pipe this process makes, or receives an end of: each is its own.
+static NEXT_PIPE: AtomicU64 = AtomicU64::new(1);
+
 impl<T: Wire> Connection<T> {
     fn new(tx: IpcSender<T>, rx: IpcReceiver<T>, pipe: u64) -> Self {
         let ends = Arc::new(Ends {
@@ -121,11 +124,10 @@ impl<T: Wire> Connection<T> {
 /// A duplex pipe: `(parent_conn, child_conn) = Pipe()`. Whatever one end sends, the other
 /// receives, in order.
 pub fn pipe<T: Wire>() -> Result<(Connection<T>, Connection<T>)> {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
     let context = || "creating a pipe".to_string();
     let (a_tx, a_rx) = ipc::channel::<T>().context(context)?;
     let (b_tx, b_rx) = ipc::channel::<T>().context(context)?;
-    let pipe = NEXT.fetch_add(1, Ordering::Relaxed);
+    let pipe = NEXT_PIPE.fetch_add(1, Ordering::Relaxed);
     Ok((
         Connection::new(a_tx, b_rx, pipe),
         Connection::new(b_tx, a_rx, pipe),
@@ -186,12 +188,11 @@ impl<T: Wire> Serialize for Connection<T> {
 
 impl<'de, T: Wire> Deserialize<'de> for Connection<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        static NEXT: AtomicU64 = AtomicU64::new(u64::MAX / 2);
         let (tx, rx) = <(IpcSender<T>, IpcReceiver<T>)>::deserialize(deserializer)?;
         Ok(Connection::new(
             tx,
             rx,
-            NEXT.fetch_add(1, Ordering::Relaxed),
+            NEXT_PIPE.fetch_add(1, Ordering::Relaxed),
         ))
     }
 }
@@ -206,48 +207,82 @@ impl<T: Wire> fmt::Debug for Connection<T> {
 mod tests {
     use super::*;
     use crate::PyValue;
+    use std::sync::mpsc;
+
+    /// How long a test may take: each answers at once, unless a `recv` waits for what never
+    /// comes.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// Runs `test` on a thread of its own, given [`PATIENCE`]: a pipe that waits forever fails
+    /// the test instead of hanging it.
+    fn within(test: impl FnOnce() + Send + 'static) {
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            test();
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(PATIENCE) {
+            Ok(()) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test failed (above)"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the pipe still waits after {PATIENCE:?}")
+            }
+        }
+    }
 
     #[test]
     fn both_directions_carry_python_values() {
-        let (parent, child) = pipe::<PyValue>().expect("pipe");
-        child.send(vec![111, 22, 33, 44]).expect("send");
-        assert_eq!(
-            parent.recv().expect("recv").to_string(),
-            "[111, 22, 33, 44]"
-        );
-        parent.send(666).expect("send");
-        assert_eq!(child.recv().expect("recv"), PyValue::Int(666));
+        within(|| {
+            let (parent, child) = pipe::<PyValue>().expect("pipe");
+            child.send(vec![111, 22, 33, 44]).expect("send");
+            assert_eq!(
+                parent.recv().expect("recv").to_string(),
+                "[111, 22, 33, 44]"
+            );
+            parent.send(666).expect("send");
+            assert_eq!(child.recv().expect("recv"), PyValue::Int(666));
+        });
     }
 
     #[test]
     fn recv_after_the_other_end_is_gone_is_an_error() {
-        let (parent, child) = pipe::<i32>().expect("pipe");
-        child.send(1).expect("send");
-        drop(child);
-        assert_eq!(parent.recv().expect("what was sent first"), 1);
-        let error = parent.recv().expect_err("the other end is gone");
-        assert!(error.is_disconnected(), "{error}");
-        assert!(
-            parent
-                .send(2)
-                .expect_err("nobody receives")
-                .is_disconnected()
-        );
+        within(|| {
+            let (parent, child) = pipe::<i32>().expect("pipe");
+            child.send(1).expect("send");
+            drop(child);
+            assert_eq!(parent.recv().expect("what was sent first"), 1);
+            let error = parent.recv().expect_err("the other end is gone");
+            assert!(error.is_disconnected(), "{error}");
+            assert!(
+                parent
+                    .send(2)
+                    .expect_err("nobody receives")
+                    .is_disconnected()
+            );
+        });
     }
 
     #[test]
     fn an_end_travels_over_a_channel_and_still_works() {
-        let (parent, child) = pipe::<String>().expect("pipe");
-        let (tx, rx) = ipc::channel::<Connection<String>>().expect("channel");
-        tx.send(child).expect("send the end");
-        let child = rx.recv().expect("receive the end");
-        child.send("hello".to_string()).expect("send");
-        assert_eq!(parent.recv().expect("recv"), "hello");
-        assert_eq!(
-            parent
-                .recv_timeout(Duration::from_millis(10))
-                .expect("nothing yet"),
-            None
-        );
+        within(|| {
+            let (parent, child) = pipe::<String>().expect("pipe");
+            let (tx, rx) = ipc::channel::<Connection<String>>().expect("channel");
+            tx.send(child).expect("send the end");
+            let child = rx.recv().expect("receive the end");
+            child.send("hello".to_string()).expect("send");
+            assert_eq!(parent.recv().expect("recv"), "hello");
+            assert_eq!(
+                parent
+                    .recv_timeout(Duration::from_millis(10))
+                    .expect("nothing yet"),
+                None
+            );
+            child.send("again".to_string()).expect("send");
+            assert_eq!(
+                parent.recv_timeout(PATIENCE).expect("recv_timeout"),
+                Some("again".to_string())
+            );
+            assert_eq!(format!("{parent:?}"), "<Connection>");
+        });
     }
 }

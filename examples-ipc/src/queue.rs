@@ -162,10 +162,10 @@ struct Consumer<T> {
 }
 
 struct ConsumerState<T> {
+    /// The channels: the `Queue`'s own (for its `put`), which never closes while the queue
+    /// exists — the queue holds its sender — and one for each producer.
     set: IpcReceiverSet,
-    /// The channel of the `Queue`'s own `put`.
-    own: u64,
-    /// Producer channels still open (not counting `own`).
+    /// Producer channels still open.
     producers: usize,
     /// Items received and not yet taken.
     items: VecDeque<T>,
@@ -203,14 +203,13 @@ impl<T: Wire> Queue<T> {
         let context = || "creating a queue".to_string();
         let (tx, rx) = ipc::channel::<Packet<T>>().context(context)?;
         let mut set = IpcReceiverSet::new().context(context)?;
-        let own = set.add(rx).context(context)?;
+        set.add(rx).context(context)?;
         Ok(Queue {
             tx,
             consumer: Consumer {
                 pid: std::process::id(),
                 state: Mutex::new(ConsumerState {
                     set,
-                    own,
                     producers: 0,
                     items: VecDeque::new(),
                 }),
@@ -527,10 +526,10 @@ impl<T: Wire> ConsumerState<T> {
                         }
                     }
                 }
-                IpcSelectionResult::ChannelClosed(id) if id != self.own => {
+                // A producer's: the queue's own channel does not close (see `set`).
+                IpcSelectionResult::ChannelClosed(_) => {
                     self.producers = self.producers.saturating_sub(1);
                 }
-                IpcSelectionResult::ChannelClosed(_) => {}
             }
         }
         Ok(true)
@@ -566,54 +565,84 @@ impl<'de, T: Wire> Deserialize<'de> for QueueSender<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
+
+    /// How long a test may take: each answers at once, unless the queue waits for what never
+    /// comes.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// Runs `test` on a thread of its own, given [`PATIENCE`]: a queue that waits forever fails
+    /// the test instead of hanging it.
+    fn within(test: impl FnOnce() + Send + 'static) {
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || {
+            test();
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(PATIENCE) {
+            Ok(()) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test failed (above)"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("the queue still waits after {PATIENCE:?}")
+            }
+        }
+    }
 
     #[test]
     fn items_come_out_in_the_order_one_producer_put_them() {
-        let queue = Queue::<i32>::new().expect("queue");
-        let producer = queue.sender().expect("sender");
-        for i in 0..10 {
-            producer.put(i).expect("put");
-        }
-        let got: Vec<i32> = (0..5).map(|_| queue.get().expect("get")).collect();
-        assert_eq!(got, vec![0, 1, 2, 3, 4]);
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            let producer = queue.sender().expect("sender");
+            for i in 0..10 {
+                producer.put(i).expect("put");
+            }
+            let got: Vec<i32> = (0..5).map(|_| queue.get().expect("get")).collect();
+            assert_eq!(got, vec![0, 1, 2, 3, 4]);
+        });
     }
 
     #[test]
     fn get_after_every_producer_is_gone_drains_then_fails() {
-        let queue = Queue::<String>::new().expect("queue");
-        let producer = queue.sender().expect("sender");
-        let grandchild = producer.try_clone().expect("sender of a sender");
-        producer.put("a".to_string()).expect("put");
-        grandchild.put("b".to_string()).expect("put");
-        drop(producer);
-        drop(grandchild);
-        let mut got = vec![queue.get().expect("a"), queue.get().expect("b")];
-        got.sort();
-        assert_eq!(got, vec!["a", "b"]);
-        let error = queue.get().expect_err("nothing can come");
-        assert!(error.is_disconnected(), "{error}");
+        within(|| {
+            let queue = Queue::<String>::new().expect("queue");
+            let producer = queue.sender().expect("sender");
+            let grandchild = producer.try_clone().expect("sender of a sender");
+            producer.put("a".to_string()).expect("put");
+            grandchild.put("b".to_string()).expect("put");
+            drop(producer);
+            drop(grandchild);
+            let mut got = vec![queue.get().expect("a"), queue.get().expect("b")];
+            got.sort();
+            assert_eq!(got, vec!["a", "b"]);
+            let error = queue.get().expect_err("nothing can come");
+            assert!(error.is_disconnected(), "{error}");
+        });
     }
 
     #[test]
     fn get_timeout_with_a_silent_producer_is_empty() {
-        let queue = Queue::<i32>::new().expect("queue");
-        let producer = queue.sender().expect("sender");
-        let error = queue
-            .get_timeout(Duration::from_millis(20))
-            .expect_err("nothing was put");
-        assert!(matches!(error, Error::Empty), "{error}");
-        assert!(matches!(queue.get_nowait(), Err(Error::Empty)));
-        producer.put(7).expect("put");
-        assert_eq!(queue.get_timeout(Duration::from_secs(10)).expect("get"), 7);
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            let producer = queue.sender().expect("sender");
+            let error = queue
+                .get_timeout(Duration::from_millis(20))
+                .expect_err("nothing was put");
+            assert!(matches!(error, Error::Empty), "{error}");
+            assert!(matches!(queue.get_nowait(), Err(Error::Empty)));
+            producer.put(7).expect("put");
+            assert_eq!(queue.get_timeout(Duration::from_secs(10)).expect("get"), 7);
+        });
     }
 
     #[test]
     fn the_queue_can_put_too() {
-        let queue = Queue::<i32>::new().expect("queue");
-        queue.put(1).expect("put");
-        assert_eq!(queue.get().expect("get"), 1);
-        let error = queue.get().expect_err("no sender exists");
-        assert!(error.is_disconnected(), "{error}");
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            queue.put(1).expect("put");
+            assert_eq!(queue.get().expect("get"), 1);
+            let error = queue.get().expect_err("no sender exists");
+            assert!(error.is_disconnected(), "{error}");
+        });
     }
 
     #[test]
@@ -630,26 +659,69 @@ mod tests {
 
     #[test]
     fn a_dropped_sender_has_sent_what_was_put() {
-        let queue = Queue::<String>::new().expect("queue");
-        let producer = queue.sender().expect("sender");
-        for i in 0..3000 {
-            producer.put(i.to_string()).expect("put");
-        }
-        drop(producer);
-        let got: Vec<String> = std::iter::from_fn(|| queue.get_nowait().ok()).collect();
-        assert_eq!(got.len(), 3000, "all there at once, without waiting");
-        assert_eq!(got.last().map(String::as_str), Some("2999"));
+        within(|| {
+            let queue = Queue::<String>::new().expect("queue");
+            let producer = queue.sender().expect("sender");
+            for i in 0..3000 {
+                producer.put(i.to_string()).expect("put");
+            }
+            drop(producer);
+            let got: Vec<String> = std::iter::from_fn(|| queue.get_nowait().ok()).collect();
+            assert_eq!(got.len(), 3000, "all there at once, without waiting");
+            assert_eq!(got.last().map(String::as_str), Some("2999"));
+        });
+    }
+
+    #[test]
+    fn debug_names_the_consumer_and_says_nothing_of_the_channels() {
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            let producer = queue.sender().expect("sender");
+            assert_eq!(
+                format!("{queue:?}"),
+                format!("<Queue consumed by process {}>", std::process::id())
+            );
+            assert_eq!(format!("{producer:?}"), "<QueueSender>");
+        });
+    }
+
+    #[test]
+    fn every_live_sender_and_no_dead_one_is_listed_to_flush_at_exit() {
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            let first = queue.sender().expect("sender");
+            let gone: Vec<QueueSender<i32>> =
+                (0..100).map(|_| queue.sender().expect("sender")).collect();
+            drop(gone);
+            let last = queue.sender().expect("sender");
+            let feeds = FEEDS.lock().unwrap_or_else(PoisonError::into_inner);
+            let listed = |sender: &QueueSender<i32>| {
+                let feed = sender.feed.as_ref().expect("i32s go in batches");
+                feeds.iter().any(|listed| {
+                    listed
+                        .upgrade()
+                        .is_some_and(|listed| std::ptr::addr_eq(Arc::as_ptr(&listed), &**feed))
+                })
+            };
+            assert!(listed(&first), "an older sender is no longer listed");
+            assert!(listed(&last), "the newest sender is not listed");
+            // The other tests, running at the same time, drop a few senders of their own.
+            let dead = feeds.iter().filter(|f| f.strong_count() == 0).count();
+            assert!(dead < 100, "{dead} dropped senders are still listed");
+        });
     }
 
     #[test]
     fn a_producer_handle_travels_and_its_closing_is_seen() {
-        let queue = Queue::<i32>::new().expect("queue");
-        let (tx, rx) = ipc::channel::<QueueSender<i32>>().expect("channel");
-        tx.send(queue.sender().expect("sender")).expect("send");
-        let arrived = rx.recv().expect("receive");
-        arrived.put(42).expect("put");
-        drop(arrived);
-        assert_eq!(queue.get().expect("get"), 42);
-        assert!(queue.get().expect_err("gone").is_disconnected());
+        within(|| {
+            let queue = Queue::<i32>::new().expect("queue");
+            let (tx, rx) = ipc::channel::<QueueSender<i32>>().expect("channel");
+            tx.send(queue.sender().expect("sender")).expect("send");
+            let arrived = rx.recv().expect("receive");
+            arrived.put(42).expect("put");
+            drop(arrived);
+            assert_eq!(queue.get().expect("get"), 42);
+            assert!(queue.get().expect_err("gone").is_disconnected());
+        });
     }
 }

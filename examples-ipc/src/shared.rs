@@ -573,6 +573,32 @@ mod tests {
     use ipc_channel::ipc;
     use std::path::{Path, PathBuf};
 
+    #[test]
+    fn only_the_names_this_library_makes_are_ours() {
+        let twenty = "9".repeat(20);
+        for ours in [
+            "/examples-ipc-123-0",
+            &format!("/examples-ipc-{twenty}-{twenty}"),
+        ] {
+            assert!(is_our_name(ours), "{ours}");
+        }
+        let too_long = "9".repeat(21);
+        for other in [
+            "/etc/passwd",
+            "examples-ipc-123-0",
+            "/examples-ipc-123",
+            "/examples-ipc--0",
+            "/examples-ipc-123-",
+            "/examples-ipc-12x-0",
+            "/examples-ipc-123-0x",
+            "/examples-ipc-123-0-1",
+            &format!("/examples-ipc-{too_long}-0"),
+            &format!("/examples-ipc-1-{too_long}"),
+        ] {
+            assert!(!is_our_name(other), "{other}");
+        }
+    }
+
     fn shm_path(os_id: &str) -> PathBuf {
         Path::new("/dev/shm").join(os_id.trim_start_matches('/'))
     }
@@ -639,6 +665,7 @@ mod tests {
         let opened = rx.recv().expect("receive and open");
         opened.set(0, 666);
         assert_eq!(arr.to_vec(), vec![666, 22, 33, 44]);
+        assert_eq!((opened.len(), opened.is_empty()), (4, false));
         assert_eq!(format!("{opened:?}"), "Array('i', [666, 22, 33, 44])");
         let path = shm_path(arr.os_id());
         drop(opened);

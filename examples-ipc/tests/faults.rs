@@ -166,7 +166,8 @@ fn an_rlock_is_re_entrant_and_a_released_lock_is_free() {
 }
 
 /// A forked child closes its copy of the parent's end of a pipe: once the parent drops its own,
-/// the child's `recv` ends with an error instead of waiting for ever on its own copy.
+/// the child's `recv` ends with an error instead of waiting for ever on its own copy — also when
+/// that `recv` is the child's first use of its end.
 #[test]
 fn a_forked_child_does_not_keep_the_parents_end_of_a_pipe_open() {
     for method in METHODS {
@@ -176,6 +177,14 @@ fn a_forked_child_does_not_keep_the_parents_end_of_a_pipe_open() {
             .run_ok();
         out.assert_in_order(&[
             "got 1",
+            "child: error (disconnected: true): receiving from a pipe",
+            "child exit code Some(0)",
+        ]);
+        let out = fixture_spec("peer-killed")
+            .args(["parent-drops-at-once", method])
+            .timeout(std::time::Duration::from_secs(20))
+            .run_ok();
+        out.assert_in_order(&[
             "child: error (disconnected: true): receiving from a pipe",
             "child exit code Some(0)",
         ]);

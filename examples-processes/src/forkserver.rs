@@ -69,7 +69,8 @@ fn run(parent: String) -> Result<()> {
         let mut events = events.into_iter();
         while let Some(event) = events.next() {
             match event {
-                IpcSelectionResult::MessageReceived(id, message) if id == requests_id => {
+                // Only the requests channel carries messages: a sentinel only closes.
+                IpcSelectionResult::MessageReceived(_, message) => {
                     let request = match crate::protocol::decode::<ToForkServer>(message)
                         .map_err(|e| Error::channel("fork server: reading a request", e))?
                     {
@@ -134,7 +135,6 @@ fn run(parent: String) -> Result<()> {
                         let _ = events.send(ChildEvent::Exited(code));
                     }
                 }
-                IpcSelectionResult::MessageReceived(..) => {}
             }
         }
     }

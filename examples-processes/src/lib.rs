@@ -5,7 +5,7 @@
 //! real OS processes:
 //!
 //! - [`Process`] — `multiprocessing.Process`: a [`target!`] function and its arguments, a name,
-//!   `start`, `join`, `kill`, `pid`, `is_alive`, `exitcode`; [`current_process`] in the child
+//!   `start`, `join`, `kill`, `pid`, `exitcode`; [`current_process`] in the child
 //!   reports the name the parent gave it.
 //! - [`set_start_method`] with the three [`StartMethod`]s: **fork** (`nix::unistd::fork`: the
 //!   child is a copy of the parent; refused in a process with more than one thread), **spawn**

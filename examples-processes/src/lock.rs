@@ -114,7 +114,8 @@ impl Clone for Lock {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        // Closing the file releases the lock too; unlocking first says so explicitly.
+        // Closing the file would not release the lock while a copy of its descriptor lives on
+        // (in a child forked while the lock was held); unlocking releases it for every copy.
         let _ = self.file.unlock();
     }
 }
@@ -150,5 +151,21 @@ mod tests {
         let path = lock.path().to_path_buf();
         drop(lock);
         assert!(!path.exists(), "dropping the original removes it");
+    }
+
+    #[test]
+    fn dropping_the_guard_releases_the_lock_even_where_its_descriptor_lives_on() {
+        let lock = Lock::new().expect("a lock");
+        let guard = lock.acquire().expect("take the lock");
+        // What a child forked while the lock was held would have: a copy of the descriptor, on
+        // the same open file — which keeps a lock the kernel drops only when the last copy closes.
+        let copy = guard.file.try_clone().expect("dup the descriptor");
+        drop(guard);
+        let other = File::open(lock.path()).expect("open the lock file");
+        assert!(
+            other.try_lock().is_ok(),
+            "the lock is still held after its guard was dropped"
+        );
+        drop(copy);
     }
 }

@@ -222,11 +222,6 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
         self
     }
 
-    /// Its name.
-    pub fn get_name(&self) -> &str {
-        &self.name
-    }
-
     /// Starts the child with the current start method and returns at once (`p.start()`).
     ///
     /// With spawn, the child is a fresh run of the executable that still has to connect back
@@ -273,13 +268,6 @@ impl<Args: Wire, R: Wire> Process<Args, R> {
     /// The child's pid once started (`p.pid`).
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(|c| c.pid.as_raw().unsigned_abs())
-    }
-
-    /// Started and not yet ended (`p.is_alive()`).
-    pub fn is_alive(&self) -> bool {
-        self.child
-            .as_ref()
-            .is_some_and(|c| matches!(c.poll(), Ok(None)))
     }
 
     /// `None` while running; then 0, or 1 if the target panicked, or −N if signal N killed it

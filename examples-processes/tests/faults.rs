@@ -136,6 +136,11 @@ fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
     );
 }
 
+/// How long a start-method fixture may take: it ends within a second, unless a process it waits
+/// for never ends — a fork server that outlives its `Stop`, say — which then fails the test
+/// well within a mutation run's `--timeout`.
+const FIXTURE_PATIENCE: Duration = Duration::from_secs(20);
+
 /// What the fixture prints when the child (spawn) or the fork server (forkserver) dies early:
 /// a spawned child's death comes out of `join()`, since `start()` does not wait for it to
 /// connect back; the fork server is started inside `start()`.
@@ -153,7 +158,7 @@ fn dies_early(method: &str, remove_socket: bool) -> (harness::Outcome, String) {
     let mut spec = Spec::new(harness::fixture("child-dies-early"))
         .arg(method)
         .env("DIE_EARLY", "1")
-        .timeout(Duration::from_secs(60));
+        .timeout(FIXTURE_PATIENCE);
     if remove_socket {
         spec = spec.env("REMOVE_SOCKET", "1");
     }
@@ -193,6 +198,7 @@ fn without_the_fault_the_same_fixture_runs_its_target() {
     for method in ["spawn", "forkserver"] {
         let out = Spec::new(harness::fixture("child-dies-early"))
             .arg(method)
+            .timeout(FIXTURE_PATIENCE)
             .run_ok();
         out.assert_in_order(&["the target ran", "started and joined, exit code Some(0)"]);
     }
@@ -261,7 +267,7 @@ fn fork_is_refused_while_a_pool_gives_the_process_threads_and_spawn_still_works(
 fn the_fork_server_stops_without_waiting_for_a_child_forked_from_its_parent() {
     let out = Spec::new(harness::fixture("forked-sibling"))
         .arg("forkserver")
-        .timeout(Duration::from_secs(60))
+        .timeout(FIXTURE_PATIENCE)
         .run_ok();
     assert_eq!(
         out.lines(),

@@ -1,7 +1,8 @@
 //! The process layer: a child's role does not leak into programs it starts; a join does not
 //! hold up `active_children()`; a fork server's child works in the parent's directory with the
-//! parent's arguments; a child started from a thread that ends lives on; an unusable TMPDIR
-//! and an impossible time scale are one line each, never a panic.
+//! parent's arguments; a child started from a thread that ends lives on; the exit joins a child
+//! that `main` did not; an unusable TMPDIR and an impossible time scale are one line each, never
+//! a panic.
 
 use std::time::Duration;
 
@@ -31,6 +32,7 @@ fn active_children_answers_at_once_while_another_thread_joins() {
     assert_eq!(
         out.lines(),
         [
+            "active_children() is the child: true",
             "active_children() during a join: 1 running, answered within 50 ms: true",
             "joined, exit code Some(0)",
         ],
@@ -65,6 +67,44 @@ fn a_child_started_from_a_thread_that_ends_lives_on() {
     assert_eq!(
         out.lines(),
         ["child of an ended thread: exit code Some(0)"],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn the_exit_joins_a_child_that_main_did_not_even_with_the_guard_dropped_early() {
+    let out = layer("exit");
+    assert_eq!(
+        out.lines(),
+        [
+            "inner child ran",
+            "main returns without joining",
+            "child: its parent waits for it at exit: true",
+        ],
+        "{}",
+        out.report()
+    );
+    assert!(out.leftovers.is_empty(), "{}", out.report());
+}
+
+#[test]
+fn kill_ends_a_child_by_sigkill() {
+    let out = layer("kill");
+    assert_eq!(
+        out.lines(),
+        ["killed child: exit code Some(-9)"],
+        "{}",
+        out.report()
+    );
+}
+
+#[test]
+fn a_fork_server_whose_requests_close_without_stop_ends() {
+    let out = layer("exec");
+    assert_eq!(
+        out.lines(),
+        ["inner child ran", "fork server ended"],
         "{}",
         out.report()
     );

@@ -300,17 +300,49 @@ mod tests {
     use std::net::TcpListener;
     use std::thread;
 
-    fn lines(input: &[u8]) -> io::Result<Vec<Line>> {
-        let mut input = Input::new(input, false);
-        let mut lines = Vec::new();
-        loop {
-            let line = input.read_line()?;
-            let end = line == Line::End;
-            lines.push(line);
-            if end {
-                return Ok(lines);
+    /// How long a unit test waits for `read_line`, which answers at once: a `read_line` that
+    /// loops forever over its input fails the test instead of hanging it.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// `read(input)`, run on a thread of its own and given [`PATIENCE`] to return.
+    fn within<R, T>(input: R, read: impl FnOnce(&mut Input<R>) -> T + Send + 'static) -> T
+    where
+        R: BufRead + Send + 'static,
+        T: Send + 'static,
+    {
+        let (done, result) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut input = Input::new(input, false);
+            let _ = done.send(read(&mut input));
+        });
+        match result.recv_timeout(PATIENCE) {
+            Ok(value) => value,
+            // The thread panicked: its message is already on stderr.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("read_line panicked"),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("read_line did not return within {PATIENCE:?}")
             }
         }
+    }
+
+    /// Every line of `input`, up to and with the end: one more than its line ends at most.
+    fn lines(input: &[u8]) -> io::Result<Vec<Line>> {
+        let most = input.iter().filter(|&&b| b == b'\n').count() + 2;
+        within(io::Cursor::new(input.to_vec()), move |input| {
+            let mut lines = Vec::new();
+            loop {
+                let line = input.read_line()?;
+                let end = line == Line::End;
+                lines.push(line);
+                if end {
+                    return Ok(lines);
+                }
+                assert!(
+                    lines.len() < most,
+                    "more lines than the input has: {lines:?}"
+                );
+            }
+        })
     }
 
     fn text(line: &str) -> Line {
@@ -355,14 +387,15 @@ mod tests {
     #[test]
     fn a_long_line_is_counted_not_kept_and_the_next_is_read_whole() -> io::Result<()> {
         // Through a small buffer, so that the long line comes in many pieces.
-        let input = format!("{}\n短的\n", "长".repeat(100_000));
-        let mut input = Input::new(io::BufReader::with_capacity(64, input.as_bytes()), false);
-        let Line::TooLong { bytes, start } = input.read_line()? else {
+        let input = format!("{}\n短的\n", "长".repeat(100_000)).into_bytes();
+        let input = io::BufReader::with_capacity(64, io::Cursor::new(input));
+        let (long, next) = within(input, |input| (input.read_line(), input.read_line()));
+        let Line::TooLong { bytes, start } = long? else {
             panic!("too long")
         };
         assert_eq!(bytes, 300_000);
         assert!(start.chars().all(|c| c == '长'), "{start}");
-        assert_eq!(input.read_line()?, text("短的"));
+        assert_eq!(next?, text("短的"));
         Ok(())
     }
 
@@ -394,22 +427,17 @@ mod tests {
 
     #[test]
     fn a_read_interrupted_by_a_signal_is_tried_again_and_other_failures_are_errors() {
-        let mut input = Input::new(
-            Failing {
-                errors: vec![io::ErrorKind::Interrupted, io::ErrorKind::Interrupted],
-                data: b"Q\n",
-            },
-            false,
-        );
-        assert_eq!(input.read_line().expect("read again"), text("Q"));
-        let mut input = Input::new(
-            Failing {
-                errors: vec![io::ErrorKind::PermissionDenied],
-                data: b"Q\n",
-            },
-            false,
-        );
-        let error = input.read_line().expect_err("a failed read");
+        let input = Failing {
+            errors: vec![io::ErrorKind::Interrupted, io::ErrorKind::Interrupted],
+            data: b"Q\n",
+        };
+        let line = within(input, Input::read_line);
+        assert_eq!(line.expect("read again"), text("Q"));
+        let input = Failing {
+            errors: vec![io::ErrorKind::PermissionDenied],
+            data: b"Q\n",
+        };
+        let error = within(input, Input::read_line).expect_err("a failed read");
         assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
     }
 
@@ -418,19 +446,20 @@ mod tests {
         let mut line = vec![b'x'; LONGEST_LINE_READ as usize];
         line.extend_from_slice(b"\nnext\n");
         // Pieces that end exactly at the limit, before the line end comes.
-        let mut input = Input::new(io::BufReader::with_capacity(8192, &line[..]), false);
-        let Line::TooLong { bytes, .. } = input.read_line()? else {
+        let input = io::BufReader::with_capacity(8192, io::Cursor::new(line));
+        let (long, next) = within(input, |input| (input.read_line(), input.read_line()));
+        let Line::TooLong { bytes, .. } = long? else {
             panic!("too long to send, not an error")
         };
         assert_eq!(bytes, LONGEST_LINE_READ);
-        assert_eq!(input.read_line()?, text("next"));
+        assert_eq!(next?, text("next"));
         Ok(())
     }
 
     #[test]
     fn an_endless_line_is_an_error_once_it_passes_the_longest_read() {
-        let mut input = Input::new(io::BufReader::new(io::repeat(0)), false);
-        let error = input.read_line().expect_err("no line end, ever");
+        let input = io::BufReader::new(io::repeat(0));
+        let error = within(input, Input::read_line).expect_err("no line end, ever");
         assert_eq!(error.kind(), io::ErrorKind::InvalidData);
         assert!(error.to_string().contains("还没有结束"), "{error}");
     }
@@ -447,6 +476,10 @@ mod tests {
             Ok(()) // and close
         });
         let mut client = Client::connect(port)?;
+        // A message that is never sent must fail the test, not leave it waiting for the echo.
+        client
+            .stream()
+            .set_read_timeout(Some(Duration::from_secs(10)))?;
         assert_eq!(client.round_trip("回声")?, "回声");
         let error = client.receive().expect_err("the server has closed");
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);

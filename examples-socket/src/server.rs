@@ -468,6 +468,61 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_accept_pauses_unless_the_client_gave_up_or_a_signal_came() {
+        for gone in [
+            io::ErrorKind::ConnectionAborted,
+            io::ErrorKind::ConnectionReset,
+            io::ErrorKind::Interrupted,
+        ] {
+            assert_eq!(accept_failed(&gone.into()), Duration::ZERO, "{gone:?}");
+        }
+        // EMFILE: out of file descriptors — accepting again at once would fail again.
+        let out_of_descriptors = io::Error::from_raw_os_error(24);
+        assert_eq!(
+            accept_failed(&out_of_descriptors),
+            Duration::from_millis(100)
+        );
+    }
+
+    /// The threads of this process with this name.
+    fn threads_named(name: &str) -> usize {
+        std::fs::read_dir("/proc/self/task")
+            .map(|tasks| {
+                tasks
+                    .flatten()
+                    .filter(|task| {
+                        std::fs::read_to_string(task.path().join("comm"))
+                            .is_ok_and(|comm| comm.trim() == name)
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn dropping_the_stop_signal_watch_ends_its_thread() -> io::Result<()> {
+        // (No other test of this binary starts a watch.)
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        // A thread names itself once it runs, and leaves /proc a moment after it is joined.
+        let becomes = |count: usize| {
+            let until = std::time::Instant::now() + Duration::from_secs(10);
+            while threads_named("stop-signal") != count && std::time::Instant::now() < until {
+                thread::sleep(Duration::from_millis(1));
+            }
+            threads_named("stop-signal") == count
+        };
+        let watch = StopSignal::watch(listener.local_addr()?)?;
+        assert!(becomes(1), "no watcher thread");
+        assert_eq!(watch.seen(), None, "no signal came");
+        drop(watch);
+        assert!(
+            becomes(0),
+            "the watcher still runs 10 s after the watch was dropped"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn counts_connections_and_closes_them_all() -> io::Result<()> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let mut client = TcpStream::connect(listener.local_addr()?)?;

@@ -15,9 +15,11 @@ use support::{THREADED, start};
 /// and the server's, once the client's connection has ended.
 fn session(input: &str) -> (Outcome, Outcome) {
     let mut server = start(THREADED);
+    // A client that never stops talking fails the test in PATIENCE.
     let client = example(env!("CARGO_BIN_EXE_s11-client"))
         .args(["--port", &server.port.to_string()])
         .stdin(input)
+        .timeout(support::PATIENCE)
         .run();
     if client.status == Status::Exited(0) {
         server.wait_for("还剩 0 个连接");
@@ -45,6 +47,8 @@ fn an_empty_line_prompts_again_and_the_end_of_input_sends_q() {
         "no empty message:\n{}",
         server.report()
     );
+    // Nobody was turned away: no burst of refusals to report, not even one of 0.
+    assert!(!server.stdout.contains("拒绝了"), "{}", server.report());
 }
 
 #[test]
@@ -284,4 +288,69 @@ fn help_shows_the_options_and_their_defaults() {
         assert!(out.stdout.contains(option), "{option}:\n{}", out.report());
     }
     assert!(out.stderr.is_empty(), "{}", out.report());
+}
+
+#[test]
+fn a_closed_stdout_while_prompting_ends_the_client_as_sigpipe_would() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    // A server that accepts and waits: empty lines send nothing.
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let holder = thread::spawn(move || listener.accept().map(|(conn, _)| conn));
+    let mut client = Command::new(env!("CARGO_BIN_EXE_s11-client"))
+        .args(["--port", &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the client");
+    // Its first prompt and the echo of an empty line; then the reader goes, as `| head -1`.
+    let mut stdout = BufReader::new(client.stdout.take().expect("stdout"));
+    let mut stdin = client.stdin.take().expect("stdin");
+    let lines = 1 << 20;
+    let feeder = thread::spawn(move || {
+        // Only empty lines: all the client writes is its prompt and their echo. It must end at
+        // the first prompt that meets the closed pipe, long before it has read them all (then
+        // it would write its last words, about the end of the input, with println!).
+        let input = vec![b'\n'; lines];
+        stdin.write_all(&input)
+    });
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the first line");
+    assert_eq!(first, ">>>\n");
+    drop(stdout);
+    let until = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = client.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > until {
+            let _ = client.kill();
+            let _ = client.wait();
+            panic!("the client still runs 20 s after its stdout was closed (killed)");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let fed = feeder.join().expect("the feeding thread");
+    let mut stderr = String::new();
+    client
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert_eq!(
+        status.signal(),
+        Some(Signal::SIGPIPE as i32),
+        "{status}; stderr: {stderr}"
+    );
+    assert_eq!(stderr, "", "quietly");
+    assert!(
+        fed.is_err(),
+        "the client read all {lines} lines before it ended"
+    );
+    drop(holder.join().expect("the server thread"));
 }

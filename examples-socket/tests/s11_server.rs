@@ -167,6 +167,28 @@ fn a_message_over_1024_bytes_is_answered_piece_by_piece_and_nothing_is_lost(bina
     );
 }
 
+fn a_message_over_max_message_cuts_that_client_off_with_one_line(binary: &str) {
+    let mut server = start_with(binary, &["--max-message", "2048"]);
+    // 3000 bytes, more than the 2048 a message may have.
+    let mut sender = TcpStream::connect((Ipv4Addr::LOCALHOST, server.port)).expect("connect");
+    let sender_addr = sender.local_addr().expect("address");
+    sender
+        .write_all("长".repeat(1000).as_bytes())
+        .expect("send");
+    // The replies to the first pieces, then the end (or a reset: the rest was never read).
+    sender
+        .set_read_timeout(Some(PATIENCE))
+        .expect("set a read timeout");
+    let mut rest = Vec::new();
+    let _ = sender.read_to_end(&mut rest);
+    let line = server.wait_for(&format!("客户端 {sender_addr} 的"));
+    assert!(
+        line.contains("一条消息超过 2048 字节，服务端关闭了连接"),
+        "{line}"
+    );
+    server.stop_ok(Signal::SIGTERM);
+}
+
 fn stops_on_sigint_with_clients_connected(binary: &str) {
     let server = start(binary);
     let mut clients: Vec<Client> = (0..3).map(|_| client(server.port)).collect();
@@ -292,6 +314,7 @@ against_both_servers!(
     a_message_gets_the_reply_and_q_closes,
     bad_bytes_a_disconnect_and_a_reset_leave_the_others_served,
     a_message_over_1024_bytes_is_answered_piece_by_piece_and_nothing_is_lost,
+    a_message_over_max_message_cuts_that_client_off_with_one_line,
     stops_on_sigint_with_clients_connected,
     a_port_in_use_is_exit_code_1_and_one_line,
     bad_arguments_are_one_line_that_quotes_them,

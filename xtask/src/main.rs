@@ -126,7 +126,8 @@ workspace's tests; its report goes to target/mutants/<FILE>/mutants.out (missed.
 timeout.txt, caught.txt, unviable.txt). Without FILE: every library file in one run, into
 target/mutants/workspace/ — hours on two cores. Dependencies are built once, into
 target/mutants/build/, for every later run. Processes that a mutant's tests left running are
-killed at the end of its run. Installs cargo-mutants (cargo install --locked) when missing;
+killed at the end of its run; the run's TMPDIR, under target/mutants/tmp/, is removed with what
+they left in it. Installs cargo-mutants (cargo install --locked) when missing;
 never part of `cargo test` or CI. MUTANTS.md has the scores, and why each survivor survives.
   --timeout SECONDS  how long the tests of one mutant may run before they count as hanging
                      (default 180: the suite takes under a minute, even on a loaded machine)
@@ -797,6 +798,33 @@ fn bench(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     })
 }
 
+/// A directory `parent/<pid>`, created empty, removed with what is in it when dropped — also
+/// when the run fails or returns early — and `parent` with it once it is empty.
+struct OwnTmp(PathBuf);
+
+impl OwnTmp {
+    fn create(parent: &Path) -> Result<OwnTmp, String> {
+        let dir = parent.join(std::process::id().to_string());
+        // Left by an earlier run of this pid that was killed: not in use.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(OwnTmp(dir))
+    }
+}
+
+impl Drop for OwnTmp {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            eprintln!("warning: cannot remove {}: {e}", self.0.display());
+        }
+        if let Some(parent) = self.0.parent() {
+            // Fails, as it should, while another run's directory is in it.
+            let _ = std::fs::remove_dir(parent);
+        }
+    }
+}
+
 /// `cargo xtask mutants`: cargo-mutants on each FILE in turn, against the workspace's tests,
 /// each report under `target/mutants/<FILE>/`.
 fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
@@ -862,6 +890,16 @@ fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     };
     // Dependencies built by one run are reused by the next.
     let build = target.join("build");
+    // A temporary directory of the run's own, for cargo-mutants' copies of the workspace and for
+    // what the tests create: a mutant of the code that cleans up after an example (pace's
+    // cleanup) leaves that example's directories behind, and they go away with this one.
+    let tmp = match OwnTmp::create(&target.join("tmp")) {
+        Ok(tmp) => tmp,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+    };
     // Only the workspace's tests, unless the caller chose which tests.
     let chooses_tests = passed.iter().any(|a| {
         let a = a.to_string_lossy();
@@ -902,7 +940,8 @@ fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
             .arg("--jobs=1")
             .env("CARGO_TARGET_DIR", &build)
             // Without debug information, the crates of every mutant link faster.
-            .env("CARGO_PROFILE_DEV_DEBUG", "false");
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
+            .env("TMPDIR", &tmp.0);
         if let Some(glob) = &glob {
             command.arg("--file").arg(glob);
         }

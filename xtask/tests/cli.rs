@@ -313,3 +313,54 @@ fn a_second_ctrl_c_does_not_cut_the_cleanup_short() {
         }
     }
 }
+
+#[test]
+fn mutants_gives_cargo_mutants_a_tmpdir_of_its_own_and_removes_it_also_when_it_fails() {
+    // A stand-in for cargo (xtask runs `$CARGO`): it reports a target directory of this test's
+    // own, says cargo-mutants is installed, and then, as `cargo mutants`, records its TMPDIR,
+    // leaves a directory there as a mutant of pace's cleanup would, and fails.
+    let dir = std::env::temp_dir().join(format!("xtask-mutants-{}", std::process::id()));
+    let target = dir.join("target");
+    std::fs::create_dir_all(&target).expect("a fake target directory");
+    let recorded = dir.join("tmpdir");
+    let cargo = dir.join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\n\
+             case \"$1 $2\" in\n\
+             'metadata '*) echo '{{\"target_directory\":\"{target}\"}}' ;;\n\
+             'mutants --version') echo 'cargo-mutants 27.1.0' ;;\n\
+             'mutants '*) echo \"$TMPDIR\" > {recorded} && mkdir \"$TMPDIR/examples-left\"; exit 1 ;;\n\
+             *) exit 1 ;;\n\
+             esac\n",
+            target = target.display(),
+            recorded = recorded.display(),
+        ),
+    )
+    .expect("write the stand-in cargo");
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let out = xtask()
+        .args(["mutants", "pace/src/lib.rs"])
+        .env("CARGO", &cargo)
+        .run();
+    let tmpdir = std::fs::read_to_string(&recorded).unwrap_or_default();
+    let tmpdir = std::path::Path::new(tmpdir.trim());
+    let own = target.join("mutants").join("tmp");
+    let own_left = own.exists();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status, Status::Exited(1), "{}", out.report());
+    assert!(
+        out.stderr.contains("cargo mutants failed"),
+        "{}",
+        out.report()
+    );
+    assert!(
+        tmpdir.starts_with(&own) && tmpdir != own,
+        "cargo-mutants ran with TMPDIR={}, not a directory under {}",
+        tmpdir.display(),
+        own.display()
+    );
+    assert!(!own_left, "{} is still there after the run", own.display());
+}
