@@ -207,28 +207,7 @@ impl<T: Wire> fmt::Debug for Connection<T> {
 mod tests {
     use super::*;
     use crate::PyValue;
-    use std::sync::mpsc;
-
-    /// How long a test may take: each answers at once, unless a `recv` waits for what never
-    /// comes.
-    const PATIENCE: Duration = Duration::from_secs(10);
-
-    /// Runs `test` on a thread of its own, given [`PATIENCE`]: a pipe that waits forever fails
-    /// the test instead of hanging it.
-    fn within(test: impl FnOnce() + Send + 'static) {
-        let (done, finished) = mpsc::channel();
-        std::thread::spawn(move || {
-            test();
-            let _ = done.send(());
-        });
-        match finished.recv_timeout(PATIENCE) {
-            Ok(()) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test failed (above)"),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                panic!("the pipe still waits after {PATIENCE:?}")
-            }
-        }
-    }
+    use crate::testing::within_10_s as within;
 
     #[test]
     fn both_directions_carry_python_values() {
@@ -279,7 +258,9 @@ mod tests {
             );
             child.send("again".to_string()).expect("send");
             assert_eq!(
-                parent.recv_timeout(PATIENCE).expect("recv_timeout"),
+                parent
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("recv_timeout"),
                 Some("again".to_string())
             );
             assert_eq!(format!("{parent:?}"), "<Connection>");

@@ -565,28 +565,7 @@ impl<'de, T: Wire> Deserialize<'de> for QueueSender<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
-
-    /// How long a test may take: each answers at once, unless the queue waits for what never
-    /// comes.
-    const PATIENCE: Duration = Duration::from_secs(10);
-
-    /// Runs `test` on a thread of its own, given [`PATIENCE`]: a queue that waits forever fails
-    /// the test instead of hanging it.
-    fn within(test: impl FnOnce() + Send + 'static) {
-        let (done, finished) = mpsc::channel();
-        thread::spawn(move || {
-            test();
-            let _ = done.send(());
-        });
-        match finished.recv_timeout(PATIENCE) {
-            Ok(()) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test failed (above)"),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                panic!("the queue still waits after {PATIENCE:?}")
-            }
-        }
-    }
+    use crate::testing::within_10_s as within;
 
     #[test]
     fn items_come_out_in_the_order_one_producer_put_them() {
