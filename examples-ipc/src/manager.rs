@@ -475,14 +475,14 @@ impl Manager {
             let _ = server.kill();
         }
         server.join()?;
-        match server.exitcode() {
-            Some(0) => Ok(()),
+        let code = server.exitcode();
+        if confirmed && code != Some(0) {
             // Killed or failed after it had confirmed: said, as Python's would be.
-            code if confirmed => Err(Error::Usage(format!(
+            return Err(Error::Usage(format!(
                 "the manager's server confirmed its shutdown, then ended with exit code {code:?}"
-            ))),
-            _ => Ok(()),
+            )));
         }
+        Ok(())
     }
 }
 

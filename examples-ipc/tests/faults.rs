@@ -82,6 +82,7 @@ fn proxy_calls_to_a_killed_server_are_errors_and_the_server_is_reaped() {
         "manager.list(): error: manager.list(): connecting",
         "manager.Lock(): error: manager.Lock(): connecting",
         "manager.RLock(): error: manager.RLock(): connecting",
+        "manager.shutdown(): Ok(())",
         "manager dropped",
     ]);
 }
