@@ -656,6 +656,13 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_array_is_empty() {
+        let arr = Array::<i32>::new(&[]).expect("create");
+        assert_eq!((arr.len(), arr.is_empty()), (0, true));
+        assert_eq!(format!("{arr:?}"), "Array('i', [])");
+    }
+
+    #[test]
     fn a_handle_sent_over_a_channel_opens_the_same_memory_and_does_not_unlink() {
         let arr = Array::<i32>::new(&[11, 22, 33, 44]).expect("create");
         let lock_file = arr.get_lock().path().to_path_buf();
