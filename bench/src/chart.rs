@@ -37,14 +37,19 @@ pub struct Series {
 
 const SIZE: (u32, u32) = (900, 540);
 
+/// The `i`-th series' colour: ten distinct ones (question 6 has eight series), then again.
 fn color(i: usize) -> RGBColor {
-    const COLORS: [RGBColor; 6] = [
+    const COLORS: [RGBColor; 10] = [
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
         RGBColor(44, 160, 44),
         RGBColor(214, 39, 40),
         RGBColor(148, 103, 189),
         RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
     ];
     COLORS[i % COLORS.len()]
 }
