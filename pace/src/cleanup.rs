@@ -36,11 +36,14 @@
 //! is a child subreaper reaps it: its command name is [`TRACKER_NAME`].
 
 use std::ffi::{CString, OsStr, OsString};
-use std::io::{self, BufRead, Write};
+use std::fs::File;
+use std::io::{self, BufRead, Read, Write};
+use std::mem::ManuallyDrop;
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -266,16 +269,20 @@ fn create(
 
 /// Set by [`init`](crate::init): this executable answers the tracker role.
 static CAN_TRACK: AtomicBool = AtomicBool::new(false);
-/// The write end of the tracker's pipe, or −1.
-static TRACKER_FD: AtomicI32 = AtomicI32::new(-1);
+/// The write end of the tracker's pipe: empty before the tracker starts, and again once the
+/// program has told it that it ends.
+static TO_TRACKER: Slot = Slot::empty();
 /// The tracker's pid, or 0.
 static TRACKER_PID: AtomicI32 = AtomicI32::new(0);
-/// The read end of the pipe on which the tracker says it has removed everything, or −1.
-static ACK_FD: AtomicI32 = AtomicI32::new(-1);
+/// The read end of the pipe on which the tracker says it has removed everything: empty before
+/// the tracker starts, and again once it has been asked to.
+static FROM_TRACKER: Slot = Slot::empty();
 /// The process that started the tracker: the only one that ends it.
 static OWNER: AtomicU32 = AtomicU32::new(0);
-/// Serializes starting the tracker.
-static STARTING: Mutex<bool> = Mutex::new(false);
+/// Serializes starting the tracker; the tracker, once started, to be waited for at the end.
+static STARTING: Mutex<Option<Child>> = Mutex::new(None);
+/// Whether a start of the tracker has been tried (it is tried once).
+static TRIED: AtomicBool = AtomicBool::new(false);
 
 /// The pid of this process's own tracker, once it runs: a child of ours that is no orphan.
 pub fn own_tracker() -> Option<u32> {
@@ -294,66 +301,92 @@ pub(crate) fn enable() {
     }
 }
 
+/// Where one end of a pipe to or from the tracker is kept: a descriptor given up to it for good
+/// (never closed, so that a thread that took it out writes to that pipe, never to a file opened
+/// later under the same number), or nothing.
+struct Slot(AtomicI32);
+
+/// One of the tracker's pipe ends, read or written through std: its `write_all` and
+/// `read_exact` on a file make only `write(2)` and `read(2)` calls, retry on `EINTR` and
+/// allocate nothing, so a signal handler may use them. Never closes the descriptor.
+type PipeEnd = ManuallyDrop<File>;
+
+impl Slot {
+    /// What an empty slot holds: no descriptor is −1.
+    const NONE: i32 = -1;
+
+    /// An empty slot.
+    const fn empty() -> Slot {
+        Slot(AtomicI32::new(Slot::NONE))
+    }
+
+    /// Keeps `fd` from now on, and never closes it.
+    fn fill(&self, fd: OwnedFd) {
+        self.0.store(fd.into_raw_fd(), Ordering::SeqCst);
+    }
+
+    /// The end it holds, if any.
+    fn get(&self) -> Option<PipeEnd> {
+        Slot::end(self.0.load(Ordering::SeqCst))
+    }
+
+    /// The end it holds, if any, leaving it empty.
+    fn take(&self) -> Option<PipeEnd> {
+        Slot::end(self.0.swap(Slot::NONE, Ordering::SeqCst))
+    }
+
+    fn end(fd: i32) -> Option<PipeEnd> {
+        if fd == Slot::NONE {
+            return None;
+        }
+        // SAFETY: every value but `NONE` a slot holds came from an `OwnedFd` given up to it in
+        // `fill`, which is never closed: `fd` is open for the rest of the process, and
+        // `ManuallyDrop` keeps this `File` from closing it.
+        Some(ManuallyDrop::new(unsafe { File::from_raw_fd(fd) }))
+    }
+}
+
 /// Writes `line` to the tracker, starting it if needed.
 fn send(line: &[u8]) {
-    let mut fd = TRACKER_FD.load(Ordering::SeqCst);
-    if fd < 0 {
-        if !CAN_TRACK.load(Ordering::SeqCst) {
-            return;
-        }
-        fd = start();
-        if fd < 0 {
-            return;
-        }
-    }
-    write_all(fd, line);
+    let tracker = match TO_TRACKER.get() {
+        Some(tracker) => tracker,
+        None if CAN_TRACK.load(Ordering::SeqCst) => match start() {
+            Some(tracker) => tracker,
+            None => return,
+        },
+        None => return,
+    };
+    // An error (the tracker was killed) loses the line: nothing else can be done with it.
+    let _ = (&*tracker).write_all(line);
 }
 
-/// `write(2)` until everything is written or an error: async-signal-safe.
-fn write_all(fd: i32, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: `bytes` is a valid slice for the duration of the call; a closed or invalid
-        // `fd` is an error return, not undefined behaviour.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        if n < 0 {
-            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return;
-        }
-        bytes = &bytes[n.unsigned_abs()..];
+/// Starts the tracker once per process; the pipe's write end, or nothing.
+fn start() -> Option<PipeEnd> {
+    let mut tracker = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
+    if TRIED.swap(true, Ordering::SeqCst) {
+        return TO_TRACKER.get();
     }
-}
-
-/// Starts the tracker once per process; the pipe's write end, or −1.
-fn start() -> i32 {
-    let mut tried = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
-    let fd = TRACKER_FD.load(Ordering::SeqCst);
-    if fd >= 0 || *tried {
-        return fd;
-    }
-    *tried = true;
     match spawn_tracker() {
-        Ok((fd, ack, pid)) => {
+        Ok((to, from, child)) => {
             OWNER.store(std::process::id(), Ordering::SeqCst);
-            TRACKER_PID.store(pid, Ordering::SeqCst);
-            ACK_FD.store(ack, Ordering::SeqCst);
-            TRACKER_FD.store(fd, Ordering::SeqCst);
+            TRACKER_PID.store(child.id().cast_signed(), Ordering::SeqCst);
+            *tracker = Some(child);
+            FROM_TRACKER.fill(from);
+            TO_TRACKER.fill(to);
             install_handlers();
-            fd
+            TO_TRACKER.get()
         }
         Err(e) => {
             eprintln!(
                 "warning: the resource tracker did not start ({e}); if this program is killed, \
                  its temporary files may stay behind"
             );
-            -1
+            None
         }
     }
 }
 
-fn spawn_tracker() -> io::Result<(i32, i32, i32)> {
-    use std::os::fd::IntoRawFd;
+fn spawn_tracker() -> io::Result<(OwnedFd, OwnedFd, Child)> {
     let (reader, writer) = io::pipe()?;
     let (ack_reader, ack_writer) = io::pipe()?;
     let child = Command::new("/proc/self/exe")
@@ -365,11 +398,8 @@ fn spawn_tracker() -> io::Result<(i32, i32, i32)> {
         // Out of the program's process group: Ctrl-C and a kill of the group leave it running.
         .process_group(0)
         .spawn()?;
-    let pid = i32::try_from(child.id()).map_err(io::Error::other)?;
-    // Reaped by `at_exit` through its pid (not through `child`), or, if the program ends
-    // otherwise, by whoever adopts it.
-    drop(child);
-    Ok((writer.into_raw_fd(), ack_reader.into_raw_fd(), pid))
+    // Reaped by `at_exit`, or, if the program ends otherwise, by whoever adopts it.
+    Ok((writer.into(), ack_reader.into(), child))
 }
 
 /// Has the tracker remove everything registered so far, quietly, and waits until it has: the
@@ -379,20 +409,16 @@ fn spawn_tracker() -> io::Result<(i32, i32, i32)> {
 fn clean_now() {
     // SAFETY: `getpid` has no preconditions.
     let me = unsafe { libc::getpid() };
-    let fd = TRACKER_FD.load(Ordering::SeqCst);
-    let ack = ACK_FD.swap(-1, Ordering::SeqCst);
-    if me.unsigned_abs() != OWNER.load(Ordering::SeqCst) || fd < 0 || ack < 0 {
+    if me.unsigned_abs() != OWNER.load(Ordering::SeqCst) {
         return;
     }
-    write_all(fd, b"Q\n");
-    let mut byte = 0u8;
-    loop {
-        // SAFETY: reads at most one byte into `byte`, which lives on this frame.
-        let n = unsafe { libc::read(ack, (&mut byte as *mut u8).cast(), 1) };
-        if n >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-            break;
-        }
-    }
+    // Asked once: the answer is taken out with the question.
+    let (Some(answer), Some(tracker)) = (FROM_TRACKER.take(), TO_TRACKER.get()) else {
+        return;
+    };
+    let _ = (&*tracker).write_all(b"Q\n");
+    // Its answer, or the end of the pipe should it have died.
+    let _ = (&*answer).read_exact(&mut [0]);
 }
 
 /// Tells the tracker that the program ends normally, and waits for it to finish.
@@ -402,21 +428,17 @@ fn finish() {
     if me.unsigned_abs() != OWNER.load(Ordering::SeqCst) {
         return;
     }
-    let fd = TRACKER_FD.swap(-1, Ordering::SeqCst);
-    if fd < 0 {
+    let Some(tracker) = TO_TRACKER.take() else {
         return;
-    }
-    write_all(fd, b"E\n");
-    // SAFETY: `fd` is the tracker pipe's write end, which nothing else closes (swapped out
-    // above, so this runs once).
-    unsafe { libc::close(fd) };
-    let pid = TRACKER_PID.load(Ordering::SeqCst);
-    loop {
-        // SAFETY: waits for our own child `pid`; a null status pointer is allowed.
-        let r = unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
-        if r >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-            break;
-        }
+    };
+    // The tracker ends on this line (the pipe stays open: a forked child may hold it too).
+    let _ = (&*tracker).write_all(b"E\n");
+    let tracker = STARTING
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(mut tracker) = tracker {
+        let _ = tracker.wait();
     }
 }
 
@@ -447,8 +469,14 @@ extern "C" fn on_signal(signal: libc::c_int) {
         libc::sigaddset(set.as_mut_ptr(), signal);
         libc::pthread_sigmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut());
         libc::raise(signal);
-        libc::_exit(128 + signal);
+        libc::_exit(shell_status_of(signal));
     }
+}
+
+/// The status a shell shows for a program that `signal` killed: 128 + the signal's number (130
+/// for SIGINT, 141 for SIGPIPE). For an exit that stands in for such a death.
+pub(crate) const fn shell_status_of(signal: libc::c_int) -> i32 {
+    128 + signal
 }
 
 fn install_handlers() {

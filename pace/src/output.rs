@@ -73,7 +73,7 @@ pub fn before_ending(hook: fn()) {
 }
 
 /// What a shell shows for a program killed by SIGPIPE: 141.
-const SHELL_STATUS_OF_SIGPIPE: i32 = 128 + libc::SIGPIPE;
+const SHELL_STATUS_OF_SIGPIPE: i32 = crate::cleanup::shell_status_of(libc::SIGPIPE);
 
 /// Ends the process as SIGPIPE's default action would: killed by the signal, status 141 in the
 /// shell — after the hooks of [`before_ending`] and the removal of what the program registered
