@@ -45,8 +45,26 @@ use crate::protocol::{ChildEvent, ForkRequest, Header, Hello, ROLE, Role, SERVER
 use crate::state::{self, ChildRecord, ForkServer, Identity, StartMethod, state};
 use crate::target::{self, Job, Target, Wire};
 
-/// How long a parent waits for a new child to connect back before giving up on it.
+/// How long a parent waits for a new child to connect back before giving up on it, unless
+/// [`CONNECT_TIMEOUT_ENV`] says otherwise.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The environment variable that sets, in seconds, how long a parent waits for a new child to
+/// connect back (60 s when unset or not a number of seconds): a test of a child that never
+/// connects does not wait a minute.
+pub const CONNECT_TIMEOUT_ENV: &str = "EXAMPLES_MP_CONNECT_TIMEOUT";
+
+/// [`CONNECT_TIMEOUT`], or what [`CONNECT_TIMEOUT_ENV`] says; read once.
+fn connect_timeout() -> Duration {
+    static TIMEOUT: OnceLock<Duration> = OnceLock::new();
+    *TIMEOUT.get_or_init(|| {
+        std::env::var(CONNECT_TIMEOUT_ENV)
+            .ok()
+            .and_then(|text| text.trim().parse::<f64>().ok())
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .unwrap_or(CONNECT_TIMEOUT)
+    })
+}
 
 /// Starts `target(args)` in a new process with `method`, or else the current start method.
 pub(crate) fn start<Args: Wire, R: Wire>(
@@ -457,7 +475,7 @@ fn send_job<Args: Wire>(
 }
 
 /// Accepts the connection of child `record` on `server`, unless the child dies (or does not
-/// connect within [`CONNECT_TIMEOUT`]) first: then it is killed if still running, and the
+/// connect within [`connect_timeout`]) first: then it is killed if still running, and the
 /// result is [`Error::ChildLost`]. The caller reaps it.
 ///
 /// `tracked`, the registration of the server's directory, is withdrawn once the server is gone.
@@ -476,7 +494,8 @@ pub(crate) fn accept_watched(
             let _ = done.send(server.accept());
         })
         .context(|| "starting a thread".to_string())?;
-    let deadline = Instant::now() + CONNECT_TIMEOUT;
+    let timeout = connect_timeout();
+    let deadline = Instant::now() + timeout;
     let outcome = loop {
         match accepted.recv_timeout(Duration::from_millis(2)) {
             Ok(Ok(accepted)) => break Ok(accepted),
@@ -496,10 +515,7 @@ pub(crate) fn accept_watched(
                 let died = record.poll().ok().flatten().map(describe_exit);
                 let lost = died.or_else(|| {
                     (Instant::now() > deadline).then(|| {
-                        format!(
-                            "it did not connect back within {} s",
-                            CONNECT_TIMEOUT.as_secs()
-                        )
+                        format!("it did not connect back within {} s", timeout.as_secs_f64())
                     })
                 });
                 if let Some(detail) = lost {
@@ -654,11 +670,11 @@ pub(crate) fn run_process_target(role: Role, channel: IpcReceiver<Header>) -> Re
     .map_err(|e| Error::channel("running the target", e))
 }
 
-/// The class a child reports in `current_process()`; the names are few and fixed.
+/// The class a child reports in `current_process()`: a pool's worker is a `SpawnProcess`, any
+/// other child a `Process` (as a `multiprocessing.Process` is, whatever its start method).
 fn class_name(class: &str) -> &'static str {
     match class {
         "SpawnProcess" => "SpawnProcess",
-        "ForkServerProcess" => "ForkServerProcess",
         _ => "Process",
     }
 }
@@ -692,4 +708,18 @@ pub(crate) fn immediate_exit(code: i32) -> ! {
     // SAFETY: `_exit` has no preconditions and is async-signal-safe: it is what a forked child
     // of a multithreaded process may call. nix 0.32 no longer wraps it.
     unsafe { libc::_exit(code) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_exit;
+
+    #[test]
+    fn an_exit_is_described_by_its_code_and_a_death_by_its_signal() {
+        assert_eq!(describe_exit(0), "it exited with code 0");
+        assert_eq!(describe_exit(3), "it exited with code 3");
+        assert_eq!(describe_exit(-9), "it was killed by signal 9 (SIGKILL)");
+        // A number that names no signal is said as it is.
+        assert_eq!(describe_exit(-99), "it was killed by signal 99");
+    }
 }

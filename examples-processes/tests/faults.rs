@@ -108,6 +108,8 @@ fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
         .split_whitespace()
         .nth(1)
         .and_then(|p| p.parse().ok())
+        // 0 or 1 is no worker's: `kill` would take 0 for this test's own process group.
+        .filter(|pid| *pid > 1)
         .expect("a worker pid");
     kill(Pid::from_raw(victim), Signal::SIGKILL).expect("kill the worker");
     let out = running.wait(&Default::default()).expect("the fixture ends");
@@ -153,23 +155,49 @@ fn died_early(method: &str) -> &'static str {
 
 /// Runs the child-dies-early fixture (its children exit with 3 before connecting back; with
 /// `remove_socket` they also remove the socket the parent would use to end its `accept()`), and
-/// checks that its first line reports that death; returns the run and that line.
+/// checks that its first line reports that death, and that the dead child was reaped; returns
+/// the run and that line.
 fn dies_early(method: &str, remove_socket: bool) -> (harness::Outcome, String) {
     let mut spec = Spec::new(harness::fixture("child-dies-early"))
         .arg(method)
-        .env("DIE_EARLY", "1")
-        .timeout(FIXTURE_PATIENCE);
+        .env("DIE_EARLY", "1");
     if remove_socket {
         spec = spec.env("REMOVE_SOCKET", "1");
     }
-    let out = spec.run_ok();
+    lost(method, spec, "exited with code 3")
+}
+
+/// Runs `spec`, a run of the child-dies-early fixture with a fault, and checks that its first
+/// line reports the child (or fork server) lost — `detail` saying how — and its last that no
+/// dead child is left unreaped; returns the run and the first line.
+fn lost(method: &str, spec: Spec, detail: &str) -> (harness::Outcome, String) {
+    let out = spec.timeout(FIXTURE_PATIENCE).run_ok();
     let line = out.lines().first().copied().unwrap_or_default().to_string();
     assert!(
-        line.starts_with(died_early(method)) && line.contains("exited with code 3"),
+        line.starts_with(died_early(method)) && line.contains(detail),
+        "{method}: {}",
+        out.report()
+    );
+    assert_eq!(
+        out.lines().last().copied(),
+        Some("dead children not reaped: 0"),
         "{method}: {}",
         out.report()
     );
     (out, line)
+}
+
+/// A child that never connects back is given up on after the connect timeout (here half a
+/// second), killed and reaped: under forkserver, the fork server itself.
+#[test]
+fn a_child_that_never_connects_back_is_given_up_killed_and_reaped() {
+    for method in ["spawn", "forkserver"] {
+        let spec = Spec::new(harness::fixture("child-dies-early"))
+            .arg(method)
+            .env("STALL_EARLY", "1")
+            .env(examples_processes::launch::CONNECT_TIMEOUT_ENV, "0.5");
+        lost(method, spec, "did not connect back within 0.5 s");
+    }
 }
 
 /// Under `forkserver` it is the fork server that dies, during its handshake (see the fixture).

@@ -99,6 +99,72 @@ fn kill_ends_a_child_by_sigkill() {
     );
 }
 
+/// A child killed with its parent is gone, or a zombie not yet reaped by whoever adopted it; a
+/// live process with the pid and another name is a newcomer under a reused pid.
+fn gone(pid: u32, name: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    let Some((head, rest)) = stat.rsplit_once(')') else {
+        return true;
+    };
+    let comm = head.split_once(" (").map_or("", |(_, comm)| comm);
+    rest.split_whitespace().next() == Some("Z") || comm != name
+}
+
+/// Children that would sleep 30 s, and hold nothing of their parent's that would end them
+/// sooner: only the parent-death signal does (examples-ipc's tests/killed.rs kills parents
+/// whose children would also see their channels close).
+#[test]
+fn no_child_outlives_its_parent_killed_with_sigkill_whatever_its_start_method() {
+    use std::sync::atomic::AtomicBool;
+    use std::time::Instant;
+    let mut running = Spec::new(harness::fixture("layer"))
+        .arg("orphaned")
+        .timeout(Duration::from_secs(60))
+        .spawn()
+        .expect("start the fixture");
+    let line = running
+        .wait_for_line(Duration::from_secs(20), |_| true)
+        .unwrap_or_default();
+    let pids: Vec<u32> = line
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+        .collect();
+    // Looked at before the harness kills what is left of the program's group: whether the
+    // kernel did that already is the test.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut alive = pids.clone();
+    while !alive.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+        alive.retain(|pid| !gone(*pid, "layer"));
+    }
+    // The children it adopts are reaped there; a killed program's are no leftovers of its own.
+    let out = running
+        .wait(&AtomicBool::new(false))
+        .expect("wait for the program");
+    assert_eq!(pids.len(), 3, "three pids: {}", out.report());
+    assert_eq!(out.status, Status::Signaled(9), "{}", out.report());
+    assert!(
+        alive.is_empty(),
+        "still running 10 s after their parent was killed: {alive:?} of {pids:?}"
+    );
+}
+
+#[test]
+fn the_first_send_of_a_process_with_no_descriptor_to_spare_is_no_panic() {
+    let out = layer("full-table");
+    assert_eq!(
+        out.lines(),
+        [
+            "with no descriptor to spare: sent and received 1",
+            "then: sent and received 2",
+        ],
+        "{}",
+        out.report()
+    );
+}
+
 #[test]
 fn a_fork_server_whose_requests_close_without_stop_ends() {
     let out = layer("exec");
