@@ -676,6 +676,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_future_prints_whether_it_has_finished() {
+        let future = Future::<u32>::new();
+        assert_eq!(format!("{future:?}"), "<Future state=pending>");
+        for callback in future.complete(Ok(1)) {
+            callback();
+        }
+        assert_eq!(format!("{future:?}"), "<Future state=finished>");
+    }
+
+    #[test]
     fn a_task_whose_result_cannot_be_watched_fails_its_future_and_runs_its_callbacks() {
         let future = Future::<u32>::new();
         let (called, was_called) = mpsc::channel();

@@ -10,10 +10,15 @@ use harness::{Spec, Status};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+/// How long a fixture may take: it ends within a second or two, unless a process it waits for
+/// never ends — a fork server that outlives its `Stop`, a future that is never completed — which
+/// then fails the test well within a mutation run's `--timeout`.
+const FIXTURE_PATIENCE: Duration = Duration::from_secs(20);
+
 fn pool_faults(mode: &str) -> Spec {
     Spec::new(harness::fixture("pool-faults"))
         .arg(mode)
-        .timeout(Duration::from_secs(60))
+        .timeout(FIXTURE_PATIENCE)
 }
 
 #[test]
@@ -137,11 +142,6 @@ fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
             .contains("after: submit refused: BrokenProcessPool")
     );
 }
-
-/// How long a start-method fixture may take: it ends within a second, unless a process it waits
-/// for never ends — a fork server that outlives its `Stop`, say — which then fails the test
-/// well within a mutation run's `--timeout`.
-const FIXTURE_PATIENCE: Duration = Duration::from_secs(20);
 
 /// What the fixture prints when the child (spawn) or the fork server (forkserver) dies early:
 /// a spawned child's death comes out of `join()`, since `start()` does not wait for it to

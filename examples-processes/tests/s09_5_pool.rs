@@ -26,6 +26,7 @@ fn a_pool_of_four_runs_four_tasks_at_once_in_four_worker_processes() {
             "in distinct worker processes: 4",
             "all of them the pool's workers: true",
             "each one, to current_process(), SpawnProcess-1 to -4 of this parent: true",
+            "the pool prints its workers: true",
         ],
         "{}",
         out.report()
