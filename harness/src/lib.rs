@@ -941,11 +941,13 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("temp dir");
         let tracker = dir.join(pace::cleanup::TRACKER_NAME);
         std::fs::copy("/bin/sleep", &tracker).expect("copy sleep");
-        // The script ends once the stand-in is in its group (its pgrp, stat's 5th field, is its pid).
+        // The script ends once the stand-in runs under the tracker's name: `setsid` has made its
+        // group and exec'd it (its group made, it may still be `setsid` for a while, and a
+        // harness that looks then sees no tracker to wait for).
         let script = format!(
-            "setsid {} 0.3 & until [ \"$(cut -d' ' -f5 /proc/$!/stat)\" = $! ]; do sleep 0.01; \
-             done; echo $!",
-            tracker.display()
+            "setsid {} 0.3 & until [ \"$(cat /proc/$!/comm)\" = {} ]; do sleep 0.01; done; echo $!",
+            tracker.display(),
+            pace::cleanup::TRACKER_NAME
         );
         let out = sh(&script).run_ok();
         let pid: i32 = out.stdout.trim().parse().expect("the script printed a pid");
