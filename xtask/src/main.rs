@@ -127,7 +127,8 @@ timeout.txt, caught.txt, unviable.txt). Without FILE: every library file in one 
 target/mutants/workspace/ — hours on two cores. Dependencies are built once, into
 target/mutants/build/, for every later run. Processes that a mutant's tests left running are
 killed at the end of its run; the run's TMPDIR, under target/mutants/tmp/, is removed with what
-they left in it. Installs cargo-mutants (cargo install --locked) when missing;
+they left in it. One run at a time in a workspace (a second one says so and stops). Installs
+cargo-mutants (cargo install --locked) when missing;
 never part of `cargo test` or CI. MUTANTS.md has the scores, and why each survivor survives.
   --timeout SECONDS  how long the tests of one mutant may run before they count as hanging
                      (default 180: the suite takes under a minute, even on a loaded machine)
@@ -890,6 +891,33 @@ fn mutants(parser: &mut lexopt::Parser) -> Result<u8, Usage> {
     };
     // Dependencies built by one run are reused by the next.
     let build = target.join("build");
+    // One run at a time: two would build into the same directory, each replacing the other's
+    // files under its feet, and each would kill the other's processes at its end (below).
+    let lock_path = target.join("lock");
+    let lock = std::fs::create_dir_all(&target)
+        .and_then(|()| std::fs::File::create(&lock_path))
+        .map_err(|e| format!("cannot create {}: {e}", lock_path.display()));
+    let _lock = match lock {
+        Ok(file) => match file.try_lock() {
+            Ok(()) => file,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "error: another `cargo xtask mutants` is running in this workspace; one at a \
+                     time (they share {})",
+                    build.display()
+                );
+                return Ok(1);
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                eprintln!("error: cannot lock {}: {e}", lock_path.display());
+                return Ok(1);
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(1);
+        }
+    };
     // A temporary directory of the run's own, for cargo-mutants' copies of the workspace and for
     // what the tests create: a mutant of the code that cleans up after an example (pace's
     // cleanup) leaves that example's directories behind, and they go away with this one.

@@ -314,12 +314,11 @@ fn a_second_ctrl_c_does_not_cut_the_cleanup_short() {
     }
 }
 
-#[test]
-fn mutants_gives_cargo_mutants_a_tmpdir_of_its_own_and_removes_it_also_when_it_fails() {
-    // A stand-in for cargo (xtask runs `$CARGO`): it reports a target directory of this test's
-    // own, says cargo-mutants is installed, and then, as `cargo mutants`, records its TMPDIR,
-    // leaves a directory there as a mutant of pace's cleanup would, and fails.
-    let dir = std::env::temp_dir().join(format!("xtask-mutants-{}", std::process::id()));
+/// A stand-in for cargo (xtask runs `$CARGO`) in a directory of its own, `dir`: it reports a
+/// target directory there, says cargo-mutants is installed, and then, as `cargo mutants`,
+/// records its TMPDIR in `dir/tmpdir`, leaves a directory there as a mutant of pace's cleanup
+/// would, and fails. Its path.
+fn stand_in_cargo(dir: &std::path::Path) -> std::path::PathBuf {
     let target = dir.join("target");
     std::fs::create_dir_all(&target).expect("a fake target directory");
     let recorded = dir.join("tmpdir");
@@ -340,7 +339,15 @@ fn mutants_gives_cargo_mutants_a_tmpdir_of_its_own_and_removes_it_also_when_it_f
     )
     .expect("write the stand-in cargo");
     std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    cargo
+}
 
+#[test]
+fn mutants_gives_cargo_mutants_a_tmpdir_of_its_own_and_removes_it_also_when_it_fails() {
+    let dir = std::env::temp_dir().join(format!("xtask-mutants-{}", std::process::id()));
+    let cargo = stand_in_cargo(&dir);
+    let target = dir.join("target");
+    let recorded = dir.join("tmpdir");
     let out = xtask()
         .args(["mutants", "pace/src/lib.rs"])
         .env("CARGO", &cargo)
@@ -363,4 +370,30 @@ fn mutants_gives_cargo_mutants_a_tmpdir_of_its_own_and_removes_it_also_when_it_f
         own.display()
     );
     assert!(!own_left, "{} is still there after the run", own.display());
+}
+
+#[test]
+fn a_second_mutants_run_in_the_same_workspace_says_so_and_stops() {
+    let dir = std::env::temp_dir().join(format!("xtask-mutants-twice-{}", std::process::id()));
+    let cargo = stand_in_cargo(&dir);
+    // The first run, as far as the second can tell: it holds the lock.
+    let mutants = dir.join("target").join("mutants");
+    std::fs::create_dir_all(&mutants).expect("the mutants directory");
+    let first = std::fs::File::create(mutants.join("lock")).expect("the lock file");
+    first.try_lock().expect("the lock, free");
+    let out = xtask()
+        .args(["mutants", "pace/src/lib.rs"])
+        .env("CARGO", &cargo)
+        .run();
+    let ran = dir.join("tmpdir").exists();
+    drop(first);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status, Status::Exited(1), "{}", out.report());
+    assert!(
+        out.stderr
+            .contains("another `cargo xtask mutants` is running in this workspace"),
+        "{}",
+        out.report()
+    );
+    assert!(!ran, "cargo mutants ran all the same:\n{}", out.report());
 }
