@@ -103,11 +103,11 @@ fn a_pool_that_fails_to_start_leaves_no_process_behind() {
 fn killing_a_worker_fails_every_pending_future_with_broken_pool() {
     let mut running = pool_faults("kill").spawn().expect("start the fixture");
     let workers = running
-        .wait_for_line(Duration::from_secs(30), |l| l.starts_with("workers "))
+        .wait_for_line(FIXTURE_PATIENCE, |l| l.starts_with("workers "))
         .expect("the fixture printed its workers");
     // Wait until the tasks are running, so that the kill hits a busy worker.
     running
-        .wait_for_line(Duration::from_secs(30), |l| l.starts_with("running "))
+        .wait_for_line(FIXTURE_PATIENCE, |l| l.starts_with("running "))
         .expect("a task started");
     let victim: i32 = workers
         .split_whitespace()
@@ -237,7 +237,7 @@ fn a_process_killed_while_holding_the_lock_does_not_leave_it_held() {
     for method in ["spawn", "fork"] {
         let out = Spec::new(harness::fixture("lock-holder-dies"))
             .arg(method)
-            .timeout(Duration::from_secs(60))
+            .timeout(FIXTURE_PATIENCE)
             .run_ok();
         assert_eq!(
             out.lines(),
@@ -257,7 +257,7 @@ fn a_process_killed_while_holding_the_lock_does_not_leave_it_held() {
 fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
     // The fork server's child would run for 600 s: a hang shows as a timeout.
     let out = Spec::new(harness::fixture("forkserver-dies"))
-        .timeout(Duration::from_secs(20))
+        .timeout(FIXTURE_PATIENCE)
         .run_ok();
     let lines = out.lines();
     assert_eq!(lines[0], "fork server killed", "{}", out.report());
@@ -277,7 +277,7 @@ fn a_dead_fork_server_is_an_error_for_the_next_start_and_for_join_not_a_hang() {
 fn fork_is_refused_while_a_pool_gives_the_process_threads_and_spawn_still_works() {
     let out = Spec::new(harness::fixture("forked-sibling"))
         .arg("pool")
-        .timeout(Duration::from_secs(60))
+        .timeout(FIXTURE_PATIENCE)
         .run_ok();
     let lines = out.lines();
     assert_eq!(lines.len(), 3, "{}", out.report());
