@@ -38,8 +38,6 @@ pub mod pipe;
 mod pyvalue;
 pub mod queue;
 pub mod shared;
-#[cfg(test)]
-mod testing;
 mod wire;
 
 pub use error::{Error, Result};

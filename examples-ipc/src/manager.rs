@@ -1076,7 +1076,7 @@ fn list_op(list: &mut PyList, op: ListOp) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::within_10_s;
+    use harness::within_10_s;
 
     #[test]
     fn list_indexes_count_from_the_end_and_check_the_range() {

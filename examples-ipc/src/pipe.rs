@@ -207,7 +207,7 @@ impl<T: Wire> fmt::Debug for Connection<T> {
 mod tests {
     use super::*;
     use crate::PyValue;
-    use crate::testing::within_10_s as within;
+    use harness::within_10_s as within;
 
     #[test]
     fn both_directions_carry_python_values() {

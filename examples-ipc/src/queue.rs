@@ -565,7 +565,7 @@ impl<'de, T: Wire> Deserialize<'de> for QueueSender<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::within_10_s as within;
+    use harness::within_10_s as within;
 
     #[test]
     fn items_come_out_in_the_order_one_producer_put_them() {

@@ -194,7 +194,7 @@ fn read_error(e: io::Error) -> ReadError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::within_10_s;
+    use harness::within_10_s;
     use std::io::{BufReader, Write};
 
     fn send(end: &mut PipeWriter, value: &impl Serialize) {

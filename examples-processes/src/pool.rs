@@ -674,6 +674,7 @@ impl From<io::Error> for PoolError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use harness::within_10_s;
 
     #[test]
     fn a_future_prints_whether_it_has_finished() {
@@ -686,37 +687,58 @@ mod tests {
     }
 
     #[test]
+    fn a_completed_future_gives_its_result_and_runs_its_callbacks_once() {
+        within_10_s(|| {
+            let future = Future::<u32>::new();
+            let (called, was_called) = mpsc::channel();
+            future.add_done_callback(move |f| {
+                let _ = called.send(f.result());
+            });
+            for callback in future.complete(Ok(7)) {
+                callback();
+            }
+            // A second result is refused: the first stands, and no callback runs again.
+            assert!(future.complete(Err(PoolError::Shutdown)).is_empty());
+            assert_eq!(future.result(), Ok(7));
+            assert_eq!(was_called.try_recv(), Ok(Ok(7)));
+            assert!(was_called.try_recv().is_err(), "the callback ran once");
+        });
+    }
+
+    #[test]
     fn a_task_whose_result_cannot_be_watched_fails_its_future_and_runs_its_callbacks() {
-        let future = Future::<u32>::new();
-        let (called, was_called) = mpsc::channel();
-        future.add_done_callback(move |f| {
-            let _ = called.send(f.done());
+        within_10_s(|| {
+            let future = Future::<u32>::new();
+            let (called, was_called) = mpsc::channel();
+            future.add_done_callback(move |f| {
+                let _ = called.send(f.done());
+            });
+            let task: Box<dyn Queued> = Box::new(Task {
+                name: "a task",
+                args: (1_u32,),
+                future: future.clone(),
+            });
+            // A worker's job channel; no worker process is needed to hand the task over.
+            let (worker, _jobs) = ipc::channel::<ToWorker>().expect("a channel");
+            let Ok(running) = task.dispatch(&worker) else {
+                panic!("the task is handed over");
+            };
+            let Err(Failed { error, callbacks }) =
+                watch(running, |_| Err(io::Error::other("no more watches")))
+            else {
+                panic!("the watch fails");
+            };
+            assert!(error.to_string().contains("no more watches"), "{error}");
+            for callback in callbacks {
+                callback();
+            }
+            // Would wait forever if the future had been left incomplete.
+            let result = future.result();
+            assert!(
+                matches!(&result, Err(PoolError::Channel(why)) if why.contains("no more watches")),
+                "{result:?}"
+            );
+            assert_eq!(was_called.try_recv(), Ok(true), "its callback ran");
         });
-        let task: Box<dyn Queued> = Box::new(Task {
-            name: "a task",
-            args: (1_u32,),
-            future: future.clone(),
-        });
-        // A worker's job channel; no worker process is needed to hand the task over.
-        let (worker, _jobs) = ipc::channel::<ToWorker>().expect("a channel");
-        let Ok(running) = task.dispatch(&worker) else {
-            panic!("the task is handed over");
-        };
-        let Err(Failed { error, callbacks }) =
-            watch(running, |_| Err(io::Error::other("no more watches")))
-        else {
-            panic!("the watch fails");
-        };
-        assert!(error.to_string().contains("no more watches"), "{error}");
-        for callback in callbacks {
-            callback();
-        }
-        // Would wait forever if the future had been left incomplete.
-        let result = future.result();
-        assert!(
-            matches!(&result, Err(PoolError::Channel(why)) if why.contains("no more watches")),
-            "{result:?}"
-        );
-        assert_eq!(was_called.try_recv(), Ok(true), "its callback ran");
     }
 }

@@ -39,6 +39,27 @@ pub const TEST_TIME_SCALE: &str = "0.05";
 /// How long a test lets an example run before it is killed and the test fails.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Runs `test` on a thread and fails if it takes more than 10 s: code that stops answering or
+/// loops fails its test instead of hanging it (so a mutation run sees a failure, not a timeout).
+/// For unit tests of code that waits.
+pub fn within_10_s(test: impl FnOnce() + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    let thread = thread::spawn(move || {
+        test();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(10)) {
+        Ok(()) => thread.join().expect("the test's thread"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            // It panicked: its panic is the failure.
+            if let Err(panic) = thread.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no end within 10 s"),
+    }
+}
+
 /// A test fixture of the calling package: a program under `tests/fixtures/`, declared as an
 /// `[[example]]` in the package's Cargo.toml, which `cargo test` builds beside the tests.
 /// Programs that start processes cannot run inside the multithreaded test harness; a test
