@@ -43,12 +43,18 @@ pub const TEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// loops fails its test instead of hanging it (so a mutation run sees a failure, not a timeout).
 /// For unit tests of code that waits.
 pub fn within_10_s(test: impl FnOnce() + Send + 'static) {
+    within(Duration::from_secs(10), test);
+}
+
+/// Runs `test` on a thread and fails if it takes more than `limit`; a panic of `test` is the
+/// failure then. (A test that does not end is left running on its thread.)
+pub fn within(limit: Duration, test: impl FnOnce() + Send + 'static) {
     let (done, finished) = std::sync::mpsc::channel();
     let thread = thread::spawn(move || {
         test();
         let _ = done.send(());
     });
-    match finished.recv_timeout(Duration::from_secs(10)) {
+    match finished.recv_timeout(limit) {
         Ok(()) => thread.join().expect("the test's thread"),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             // It panicked: its panic is the failure.
@@ -56,7 +62,7 @@ pub fn within_10_s(test: impl FnOnce() + Send + 'static) {
                 std::panic::resume_unwind(panic);
             }
         }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no end within 10 s"),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("no end within {limit:?}"),
     }
 }
 
@@ -652,6 +658,41 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_runs_the_test_passes_on_its_panic_and_fails_one_that_does_not_end() {
+        let (ran, was_run) = std::sync::mpsc::channel();
+        within_10_s(move || ran.send(()).expect("send"));
+        assert_eq!(
+            was_run.try_recv(),
+            Ok(()),
+            "the test ran, and before within returned"
+        );
+        let failed = |limit: Duration, test: Box<dyn FnOnce() + Send>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| within(limit, test))).map_err(
+                |panic| {
+                    panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default()
+                },
+            )
+        };
+        let long = Duration::from_secs(10);
+        assert_eq!(failed(long, Box::new(|| ())), Ok(()));
+        assert_eq!(
+            failed(long, Box::new(|| panic!("its own panic"))),
+            Err("its own panic".into())
+        );
+        assert_eq!(
+            failed(
+                Duration::from_millis(100),
+                Box::new(|| thread::sleep(Duration::from_secs(5)))
+            ),
+            Err("no end within 100ms".into())
+        );
+    }
 
     fn sh(script: &str) -> Spec {
         Spec::new("sh").arg("-c").arg(script)
