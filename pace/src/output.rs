@@ -81,17 +81,31 @@ const SHELL_STATUS_OF_SIGPIPE: i32 = crate::cleanup::shell_status_of(libc::SIGPI
 /// met a closed pipe on a write of its own (`io::ErrorKind::BrokenPipe` from `write_all` or
 /// `flush` on stdout).
 pub fn end_as_by_sigpipe() -> ! {
-    // Once: a hook that meets a closed pipe itself must not start this again.
-    static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if !ENDING.swap(true, std::sync::atomic::Ordering::SeqCst) {
-        let hooks = BEFORE_ENDING
-            .try_lock()
-            .map(|h| h.clone())
-            .unwrap_or_default();
-        for hook in hooks {
-            hook();
+    // Whether the hooks have run. The first caller runs them holding this lock: a second thread
+    // that meets the closed pipe meanwhile waits here until they have, rather than end the
+    // process under their feet (leaving the children they were reaping as zombies).
+    static ENDED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    thread_local! {
+        // Set while this thread runs the hooks: a hook that meets a closed pipe itself must not
+        // start them again, nor wait for itself.
+        static RUNNING_HOOKS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if !RUNNING_HOOKS.get() {
+        let mut ended = ENDED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !*ended {
+            *ended = true;
+            RUNNING_HOOKS.set(true);
+            let hooks = BEFORE_ENDING
+                .try_lock()
+                .map(|h| h.clone())
+                .unwrap_or_default();
+            for hook in hooks {
+                hook();
+            }
+            crate::cleanup::end_quietly();
         }
-        crate::cleanup::end_quietly();
     }
     // SAFETY: restoring a signal's default action installs no handler of ours, so nothing can
     // run in signal context; `signal` takes no pointers.
