@@ -2,9 +2,9 @@
 //! until it has been joined — how it is waited for, polled and killed.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ipc_channel::ipc::{IpcReceiver, IpcSender, OpaqueIpcSender};
 use nix::errno::Errno;
@@ -148,9 +148,10 @@ pub(crate) fn recorded(record: ChildRecord) -> Arc<ChildRecord> {
 /// Kills every child still running — the fork server's children too — and reaps them, then
 /// stops the fork server: the program is ending at once (its output's reader is gone), and
 /// none of its children may stay behind, not even for the moment the parent-death signal
-/// takes. Does nothing if another thread holds the layer's state.
+/// takes. If another thread holds the layer's state, waits for it (a second at most: should
+/// the caller itself hold it, it gives up then).
 pub(crate) fn stop_children_now() {
-    let Ok(mut state) = STATE.try_lock() else {
+    let Some(mut state) = state_within(Duration::from_secs(1)) else {
         return;
     };
     let records: Vec<Arc<ChildRecord>> = state.all.iter().filter_map(Weak::upgrade).collect();
@@ -166,6 +167,21 @@ pub(crate) fn stop_children_now() {
         let _ = requests.send(ToForkServer::Stop);
         drop(requests);
         let _ = wait_for_exit(pid);
+    }
+}
+
+/// The layer's state, unless another thread — or this one — holds it for `limit`.
+fn state_within(limit: Duration) -> Option<MutexGuard<'static, State>> {
+    let until = Instant::now() + limit;
+    loop {
+        match STATE.try_lock() {
+            Ok(state) => return Some(state),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
     }
 }
 
@@ -458,6 +474,31 @@ mod tests {
         assert!(record.kill().expect("kill"), "a running child is signalled");
         assert_eq!(record.wait().expect("wait"), -(Signal::SIGKILL as i32));
         assert!(!record.kill().expect("kill again"), "not twice");
+    }
+
+    /// A program ending on a closed pipe from one thread while another thread looks at the
+    /// layer's state (a callback asking `current_process()`): its children are still killed and
+    /// reaped before it ends.
+    #[test]
+    fn children_are_stopped_even_while_another_thread_holds_the_state_a_moment() {
+        let record = recorded(child("sleep", &["30"]));
+        let held = state();
+        std::thread::scope(|s| {
+            let stopper = s.spawn(stop_children_now);
+            // However long the stopper takes to start, it finds the state held or free: it
+            // must stop the child either way.
+            std::thread::sleep(Duration::from_millis(50));
+            drop(held);
+            stopper.join().expect("the stopper");
+        });
+        let exit = record.poll();
+        let _ = record.kill();
+        let _ = record.wait();
+        assert_eq!(
+            exit.expect("poll"),
+            Some(-(Signal::SIGKILL as i32)),
+            "killed and reaped"
+        );
     }
 
     #[test]
